@@ -1,0 +1,1 @@
+"""KPI board: Japanese public-sector KPIs, their data and their progress rules."""

@@ -1,0 +1,242 @@
+"""Build the embedded dataset: `data/sources/**.csv` (human-readable, one row per fact) → Parquet.
+
+Figures are parsed from their original text here, never typed in as numbers, so every value in the
+Parquet can be traced to the words of its source document.
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from . import schema, store
+from .eras import YearParseError, parse_year
+from .parsing import ValueParseError, parse_value
+
+SOURCES_DIR = store.EMBEDDED_DATA_DIR / "sources"
+DATASET_NAME = "埋め込みデータ（原本資料5件）"
+
+
+@dataclass
+class SourceError:
+    file: str
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file} {self.row}行目 「{self.column}」列: {self.message}"
+
+
+class BuildFailed(Exception):
+    def __init__(self, errors: list[SourceError]):
+        super().__init__("\n".join(map(str, errors)))
+        self.errors = errors
+
+
+def _read_rows(sources: Path, table: str) -> list[tuple[str, int, dict]]:
+    rows = []
+    for path in sorted(sources.rglob(f"{table}.csv")):
+        with path.open(encoding="utf-8", newline="") as f:
+            reader = csv.DictReader(f)
+            unknown = [c for c in (reader.fieldnames or []) if c not in schema.TABLES[table]["columns"]]
+            if unknown:
+                raise BuildFailed([SourceError(str(path.relative_to(sources)), 1, c, "この表にない列です") for c in unknown])
+            for i, row in enumerate(reader, start=2):
+                if None in row:
+                    raise BuildFailed([SourceError(str(path.relative_to(sources)), i, "", "列の数がヘッダーより多い")])
+                rows.append((str(path.relative_to(sources)), i, {k: (v or "").strip() for k, v in row.items()}))
+    return rows
+
+
+def _none(s: str):
+    return s if s != "" else None
+
+
+class _Builder:
+    def __init__(self, sources: Path):
+        self.sources = sources
+        self.errors: list[SourceError] = []
+
+    def rows(self, table: str):
+        return _read_rows(self.sources, table)
+
+    def err(self, file, row, column, message):
+        self.errors.append(SourceError(file, row, column, message))
+
+    def year(self, file, rownum, row, column="year_text"):
+        text = row.get(column, "")
+        if not text:
+            return None
+        try:
+            return parse_year(text)
+        except YearParseError as e:
+            self.err(file, rownum, column, str(e))
+            return None
+
+    def value(self, file, rownum, row, column="original_text"):
+        part = row.get("part") or None
+        try:
+            return parse_value(row.get(column, ""), part=int(part) if part else None)
+        except (ValueParseError, ValueError) as e:
+            self.err(file, rownum, column, str(e))
+            return None
+
+    def flag(self, file, rownum, row, column):
+        v = row.get(column, "").lower()
+        if v in ("true", "false", ""):
+            return v == "true"
+        self.err(file, rownum, column, f"true/false ではありません: {v}")
+        return False
+
+    def integer(self, file, rownum, row, column):
+        v = row.get(column, "")
+        if v == "":
+            return None
+        try:
+            return int(v)
+        except ValueError:
+            self.err(file, rownum, column, f"整数ではありません: {v}")
+            return None
+
+    def check_enum(self, file, rownum, row, column, allowed):
+        if row.get(column, "") not in allowed:
+            self.err(file, rownum, column, f"「{row.get(column)}」は {', '.join(allowed)} のいずれかでなければなりません")
+
+
+def build_tables(sources: Path = SOURCES_DIR) -> dict[str, pl.DataFrame]:
+    b = _Builder(Path(sources))
+    out: dict[str, list[dict]] = {t: [] for t in schema.TABLES}
+
+    for f, n, r in b.rows("entities"):
+        b.check_enum(f, n, r, "entity_type", schema.ENTITY_TYPES)
+        out["entities"].append({**r, "code": _none(r.get("code", "")), "synthetic": False})
+    for f, n, r in b.rows("plans"):
+        start = b.year(f, n, r, "period_start_fy")
+        end = b.year(f, n, r, "period_end_fy")
+        out["plans"].append({**r, "period_start_fy": start and start.start_fy, "period_end_fy": end and end.end_fy,
+                             "synthetic": False})
+    for f, n, r in b.rows("areas"):
+        out["areas"].append({**r, "sort_order": b.integer(f, n, r, "sort_order")})
+    for f, n, r in b.rows("kpis"):
+        b.check_enum(f, n, r, "direction", schema.DIRECTIONS)
+        b.check_enum(f, n, r, "kind", schema.KINDS)
+        out["kpis"].append({**r, "cumulative": b.flag(f, n, r, "cumulative"),
+                            "sort_order": b.integer(f, n, r, "sort_order"), "synthetic": False})
+    for f, n, r in b.rows("observations"):
+        b.check_enum(f, n, r, "value_kind", schema.VALUE_KINDS)
+        y = b.year(f, n, r)
+        v = b.value(f, n, r)
+        if y is None:
+            b.err(f, n, "year_text", "年度がありません")
+        if y is None or v is None:
+            continue
+        notes = [x for x in (r.get("note", ""), v.note) if x]
+        start, end = y.start_fy, y.end_fy
+        if v.period:
+            notes.append(f"期間: {v.period}")
+            try:
+                p = parse_year(v.period)
+                start, end = p.start_fy, p.end_fy
+            except YearParseError:
+                pass
+        out["observations"].append({
+            "kpi_id": r["kpi_id"], "value_kind": r["value_kind"], "fiscal_year": y.fiscal_year,
+            "year_type": y.year_type, "period_start_fy": start, "period_end_fy": end, "year_text": r["year_text"],
+            "value": v.value, "unit": v.unit, "qualifier": v.qualifier, "cumulative_value": v.cumulative_value,
+            "original_text": r["original_text"], "part": b.integer(f, n, r, "part"), "note": " / ".join(notes),
+            "source": r["source"],
+        })
+    for f, n, r in b.rows("reference_values"):
+        y = b.year(f, n, r)
+        v = b.value(f, n, r)
+        if v is None:
+            continue
+        out["reference_values"].append({**r, "fiscal_year": y and y.fiscal_year, "year_type": y and y.year_type,
+                                        "value": v.value, "unit": v.unit, "qualifier": v.qualifier,
+                                        "note": " / ".join(x for x in (r.get("note", ""), v.note) if x)})
+    for f, n, r in b.rows("kpi_evaluations"):
+        y = b.year(f, n, r)
+        out["kpi_evaluations"].append({**r, "fiscal_year": y and y.fiscal_year})
+    for f, n, r in b.rows("initiatives"):
+        out["initiatives"].append({**r, "sort_order": b.integer(f, n, r, "sort_order")})
+    for f, n, r in b.rows("initiative_roadmap"):
+        y = b.year(f, n, r)
+        out["initiative_roadmap"].append({**r, "fiscal_year": y and y.fiscal_year})
+    for f, n, r in b.rows("initiative_budgets"):
+        y = b.year(f, n, r)
+        v = b.value(f, n, r)
+        if v is not None and v.unit not in ("円",):
+            b.err(f, n, "original_text", f"予算の単位が円ではありません: {r['original_text']}")
+        out["initiative_budgets"].append({**r, "fiscal_year": y and y.fiscal_year, "amount_yen": v and v.value})
+    for f, n, r in b.rows("initiative_facts"):
+        y = b.year(f, n, r)
+        v = b.value(f, n, r)
+        out["initiative_facts"].append({**r, "fiscal_year": y and y.fiscal_year, "value": v and v.value,
+                                        "unit": v and v.unit})
+    for f, n, r in b.rows("initiative_kpis"):
+        b.check_enum(f, n, r, "basis", ("document", "reading"))
+        out["initiative_kpis"].append(r)
+    for f, n, r in b.rows("policy_categories"):
+        out["policy_categories"].append({**r, **{c: b.integer(f, n, r, c) for c in
+                                                 ("regions_with_kpi", "regions_total", "sort_order")}})
+    for table in ("committee_remarks", "committee_attendance"):
+        for f, n, r in b.rows(table):
+            out[table].append(r)
+
+    _check_references(b, out)
+    if b.errors:
+        raise BuildFailed(b.errors)
+
+    as_of = sorted(r["as_of"] for r in out["initiatives"] if r.get("as_of"))
+    out["dataset"] = [{"name": DATASET_NAME, "synthetic": False,
+                       "data_as_of": as_of[-1] if as_of else "",
+                       "description": "原本資料（shared/seeds）から作成。各値に出典（ファイル・節）を付記。"}]
+    tables = {}
+    for table, rows in out.items():
+        columns = schema.TABLES[table]["columns"]
+        frame = pl.DataFrame([{c: row.get(c) for c in columns} for row in rows], schema=columns) if rows \
+            else schema.empty_frame(table)
+        tables[table] = schema.conform(table, frame)
+    return tables
+
+
+def _check_references(b: _Builder, out: dict[str, list[dict]]) -> None:
+    """Every id a row points to exists; observations are unique per KPI × FY × kind."""
+    ids = {
+        "entity_id": {r["entity_id"] for r in out["entities"]},
+        "plan_id": {r["plan_id"] for r in out["plans"]},
+        "kpi_id": {r["kpi_id"] for r in out["kpis"]},
+        "initiative_id": {r["initiative_id"] for r in out["initiatives"]},
+    }
+    checks = [("plans", "entity_id"), ("areas", "plan_id"), ("kpis", "plan_id"), ("observations", "kpi_id"),
+              ("reference_values", "kpi_id"), ("kpi_evaluations", "kpi_id"), ("initiatives", "plan_id"),
+              ("initiative_roadmap", "initiative_id"), ("initiative_budgets", "initiative_id"),
+              ("initiative_facts", "initiative_id"), ("initiative_kpis", "initiative_id"), ("initiative_kpis", "kpi_id")]
+    for table, column in checks:
+        for r in out[table]:
+            if r.get(column) not in ids[column]:
+                b.err(f"{table}.csv", 0, column, f"「{r.get(column)}」は定義されていません")
+    seen_kpis: set[str] = set()
+    for r in out["kpis"]:
+        if r["kpi_id"] in seen_kpis:
+            b.err("kpis.csv", 0, "kpi_id", f"「{r['kpi_id']}」が重複しています")
+        seen_kpis.add(r["kpi_id"])
+    areas = {(r["plan_id"], r["area_code"]) for r in out["areas"]}
+    for r in out["kpis"]:
+        if r.get("area_code") and (r["plan_id"], r["area_code"]) not in areas:
+            b.err("kpis.csv", 0, "area_code", f"{r['kpi_id']}: 分野「{r['area_code']}」が areas.csv にありません")
+    seen: set[tuple] = set()
+    for r in out["observations"]:
+        key = (r["kpi_id"], r["value_kind"], r["fiscal_year"])
+        if key in seen:
+            b.err("observations.csv", 0, "kpi_id", f"同じ指標・年度・種別の値が2つあります: {key}")
+        seen.add(key)
+
+
+def build(out_dir: Path = store.EMBEDDED_DATA_DIR, sources: Path = SOURCES_DIR) -> dict[str, pl.DataFrame]:
+    tables = build_tables(sources)
+    store.write_tables(out_dir, tables, {"built_from": "data/sources", "synthetic": False})
+    return tables

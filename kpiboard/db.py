@@ -1,0 +1,101 @@
+"""DuckDB over a data directory, and the named queries in `queries/*.sql`.
+
+One database per process; each table is a view over its Parquet file, so a query always reads what
+is on disk now (an import shows up without a restart). Queries are files, parameters are bound with
+`$name` and never formatted into SQL text.
+"""
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from . import schema, store
+
+QUERIES_DIR = store.PACKAGE_ROOT / "queries"
+
+# Settings of the progress rules: (default, help). Declared once; the app explains them.
+SETTINGS = {
+    "method": ("expected", "判定方式: expected = 期待値方式, abnf = A/B/N/F（国の方式）"),
+    "band_on_track": (1.0, "進捗率がこの値以上で「順調」"),
+    "band_mostly": (0.8, "進捗率がこの値以上で「概ね順調」"),
+    "band_slightly": (0.5, "進捗率がこの値以上で「やや遅れ」、未満は「遅れ」"),
+}
+STATUS_ORDER = ("達成", "順調", "概ね順調", "やや遅れ", "遅れ", "判定不能")
+ABNF_ORDER = ("A", "B", "N", "F")
+
+
+@lru_cache(maxsize=None)
+def query_text(name: str) -> str:
+    path = QUERIES_DIR / f"{name}.sql"
+    if not path.exists():
+        raise KeyError(f"query not found: {name}")
+    return path.read_text(encoding="utf-8")
+
+
+def connect(directory: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """A new in-memory database with one view per table of the data directory."""
+    directory = Path(directory) if directory else store.data_dir()
+    con = duckdb.connect()
+    attach_views(con, directory)
+    return con
+
+
+def attach_views(con: duckdb.DuckDBPyConnection, directory: Path) -> None:
+    for table, spec in schema.TABLES.items():
+        path = store.table_path(directory, table)
+        if path.exists():
+            # Paths cannot be bound as parameters in DDL; quote the literal safely instead.
+            literal = str(path).replace("'", "''")
+            con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet('{literal}')")
+        else:
+            cols = ", ".join(f"CAST(NULL AS {_sql_type(t)}) AS {c}" for c, t in spec["columns"].items())
+            con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT {cols} WHERE false")
+
+
+def _sql_type(dtype) -> str:
+    return {pl.Utf8: "VARCHAR", pl.Int32: "INTEGER", pl.Float64: "DOUBLE", pl.Boolean: "BOOLEAN"}[dtype]
+
+
+_local = threading.local()
+
+
+def shared_connection(directory: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """One database per process and directory; callers take a cursor per thread/script run."""
+    directory = Path(directory) if directory else store.data_dir()
+    key = str(directory)
+    with _lock:
+        con = _connections.get(key)
+        if con is None:
+            con = _connections[key] = connect(directory)
+    return con
+
+
+_connections: dict[str, duckdb.DuckDBPyConnection] = {}
+_lock = threading.Lock()
+
+
+def default_params(name: str) -> dict:
+    """Every `$param` a query uses, with None or the declared setting as its default."""
+    import re
+
+    names = set(re.findall(r"\$([a-z_][a-z0-9_]*)", query_text(name)))
+    return {n: (SETTINGS[n][0] if n in SETTINGS else None) for n in names}
+
+
+def run(name: str, con: duckdb.DuckDBPyConnection | None = None, **params) -> pl.DataFrame:
+    """Run the named query with parameters bound; unknown parameters are an error."""
+    bound = default_params(name)
+    unknown = set(params) - set(bound)
+    if unknown:
+        raise TypeError(f"query {name} has no parameters {sorted(unknown)}")
+    # None for a setting means "its default", so callers can pass options straight through.
+    bound.update({k: v for k, v in params.items() if not (v is None and k in SETTINGS)})
+    cursor = (con or shared_connection()).cursor()
+    try:
+        return cursor.sql(query_text(name), params=bound).pl()
+    finally:
+        cursor.close()

@@ -1,0 +1,116 @@
+"""Japanese years as plan documents write them → fiscal years (年度, April–March).
+
+A fiscal year is stored as the Western year it starts in (R4年度 = 2022).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+ERA_OFFSETS = {"R": 2018, "H": 1988, "S": 1925}
+ERA_WORDS = {"令和": "R", "平成": "H", "昭和": "S"}
+_CIRCLED = {chr(0x2460 + i): str(i + 1) for i in range(20)}  # ①..⑳ → 1..20 (R⑥ = R6)
+_SPAN_SEPARATORS = "～〜~-ー−－"
+
+
+class YearParseError(ValueError):
+    """A year we cannot read. The message is Japanese: it is shown to users."""
+
+
+@dataclass(frozen=True)
+class YearRef:
+    fiscal_year: int  # the FY a value belongs to (for a span: its last year)
+    year_type: str  # fiscal | calendar | month | span
+    start_fy: int
+    end_fy: int
+    text: str
+
+    @property
+    def is_span(self) -> bool:
+        return self.start_fy != self.end_fy
+
+
+def normalise(text: str) -> str:
+    text = "".join(_CIRCLED.get(ch, ch) for ch in str(text))
+    text = unicodedata.normalize("NFKC", text).strip()
+    for word, letter in ERA_WORDS.items():
+        text = text.replace(word, letter)
+    return text.replace("元", "1").replace(" ", "")
+
+
+_ERA = r"(?P<era>[RHS])(?P<ey>\d{1,2})"
+_POINT = re.compile(
+    rf"^(?:{_ERA}|(?P<wy>\d{{4}}))"
+    r"(?:(?:年|\.|/)(?P<month>\d{1,2})(?:月|(?:[./]\d{1,2}日?))?(?:[./]\d{1,2}日?)?)?"
+    r"(?P<suffix>年度|年|度)?"
+    r"(?:[(（][^)）]*[)）])?$"
+)
+
+
+def _point(text: str) -> tuple[int, str]:
+    """One year or one month → (fiscal year, year_type)."""
+    m = _POINT.match(text)
+    if not m:
+        raise YearParseError(f"年度「{text}」を読み取れません（例: R4, 令和4年度, H30, 2024年度, R2.3）")
+    if m.group("era"):
+        year = ERA_OFFSETS[m.group("era")] + int(m.group("ey"))
+    else:
+        year = int(m.group("wy"))
+        if not 1900 <= year <= 2100:
+            raise YearParseError(f"年「{text}」が範囲外です")
+    month = m.group("month")
+    if month is not None:
+        month = int(month)
+        if not 1 <= month <= 12:
+            raise YearParseError(f"「{text}」の月が不正です")
+        # January–March belong to the fiscal year that started the previous April.
+        return (year - 1 if month <= 3 else year), "month"
+    if m.group("suffix") == "年" and not m.group("era"):
+        return year, "calendar"  # 2014年 is a calendar year and is kept as such
+    return year, "fiscal"
+
+
+def parse_year(text: str) -> YearRef:
+    """Parse `R4`, `令和元年度`, `H31`, `R2.3`, `2020年度`, `2021年`, `R⑥`, `H27～R1`, `2014～2019年`."""
+    raw = str(text)
+    norm = normalise(raw)
+    if not norm:
+        raise YearParseError("年度が空です")
+    for sep in _SPAN_SEPARATORS:
+        # split on the separator only where both sides look like years (never inside 2014-…? ambiguity)
+        if sep in norm[1:]:
+            left, _, right = norm.partition(sep)
+            if left and right:
+                if right.endswith("年") and not left.endswith("年"):
+                    left += "年"  # 2014～2019年: the 年 applies to both ends
+                if right.endswith("年度") and not left.endswith(("年", "年度")):
+                    left += "年度"
+                start, left_type = _point(left)
+                end, _ = _point(right)
+                if end < start:
+                    raise YearParseError(f"期間「{raw}」の終わりが始まりより前です")
+                year_type = "calendar" if left_type == "calendar" else "span"
+                return YearRef(end, year_type, start, end, raw)
+    fy, year_type = _point(norm)
+    return YearRef(fy, year_type, fy, fy, raw)
+
+
+def fiscal_year(text: str) -> int:
+    return parse_year(text).fiscal_year
+
+
+def format_fiscal_year(fy: int | None, western_only: bool = False) -> str:
+    """2024 → 'R6（2024）' (or '2024' with the Western-years setting)."""
+    if fy is None:
+        return "―"
+    fy = int(fy)
+    if western_only:
+        return str(fy)
+    if fy >= 2019:
+        era = "R" + ("元" if fy == 2019 else str(fy - 2018))
+    elif fy >= 1989:
+        era = "H" + ("元" if fy == 1989 else str(fy - 1988))
+    else:
+        era = "S" + str(fy - 1925)
+    return f"{era}（{fy}）"

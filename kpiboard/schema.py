@@ -1,0 +1,136 @@
+"""The tables of a data directory: one place that says their columns and types.
+
+The build, the importer, the synthetic generator and the DuckDB views all read this, so a column is
+added once. Each table is one Parquet file `<name>.parquet`, sorted by `sort_by` (what pages filter on).
+"""
+from __future__ import annotations
+
+import polars as pl
+
+DIRECTIONS = ("increase", "decrease", "maintain_min", "maintain_max", "rank", "qualitative")
+KINDS = ("quantitative", "qualitative")
+VALUE_KINDS = ("baseline", "target", "actual", "estimate")
+ENTITY_TYPES = ("prefecture", "municipality", "region", "nation")
+VALUE_KIND_JA = {"baseline": "基準値", "target": "目標値", "actual": "実績値", "estimate": "見込み"}
+DIRECTION_JA = {
+    "increase": "増加",
+    "decrease": "減少",
+    "maintain_min": "維持（以上）",
+    "maintain_max": "維持（以下）",
+    "rank": "順位",
+    "qualitative": "定性",
+}
+
+S, I, F, B = pl.Utf8, pl.Int32, pl.Float64, pl.Boolean
+
+TABLES: dict[str, dict] = {
+    "dataset": {
+        "columns": {"name": S, "synthetic": B, "data_as_of": S, "description": S},
+        "sort_by": [],
+    },
+    "entities": {
+        "columns": {"entity_id": S, "name": S, "entity_type": S, "code": S, "central_city": S,
+                    "synthetic": B, "source": S},
+        "sort_by": ["entity_type", "code", "entity_id"],
+    },
+    "plans": {
+        "columns": {"plan_id": S, "entity_id": S, "name": S, "plan_type": S, "vision": S,
+                    "period_start_fy": I, "period_end_fy": I, "note": S, "synthetic": B, "source": S},
+        "sort_by": ["entity_id", "plan_id"],
+    },
+    "areas": {
+        "columns": {"plan_id": S, "area_code": S, "area_name": S, "statement": S, "sort_order": I,
+                    "source": S},
+        "sort_by": ["plan_id", "sort_order"],
+    },
+    "kpis": {
+        "columns": {"kpi_id": S, "plan_id": S, "area_code": S, "item_code": S, "measure": S,
+                    "kpi_name": S, "indicator_id": S, "unit": S, "direction": S, "kind": S,
+                    "cumulative": B, "statement": S, "background": S, "sort_order": I, "note": S,
+                    "synthetic": B, "source": S},
+        "sort_by": ["plan_id", "sort_order", "kpi_id"],
+    },
+    "observations": {
+        "columns": {"kpi_id": S, "value_kind": S, "fiscal_year": I, "year_type": S,
+                    "period_start_fy": I, "period_end_fy": I, "year_text": S, "value": F, "unit": S,
+                    "qualifier": S, "cumulative_value": F, "original_text": S, "part": I, "note": S,
+                    "source": S},
+        "sort_by": ["kpi_id", "fiscal_year", "value_kind"],
+    },
+    "observation_history": {
+        # Values an import replaced: kept with when, from which file and by whom (issue #3).
+        "columns": {"kpi_id": S, "value_kind": S, "fiscal_year": I, "old_value": F,
+                    "old_original_text": S, "new_value": F, "new_original_text": S, "changed_at": S,
+                    "file_name": S, "user_name": S, "import_id": S},
+        "sort_by": ["changed_at", "kpi_id"],
+    },
+    "reference_values": {
+        "columns": {"kpi_id": S, "label": S, "fiscal_year": I, "year_type": S, "year_text": S,
+                    "value": F, "unit": S, "qualifier": S, "original_text": S, "note": S, "source": S},
+        "sort_by": ["kpi_id"],
+    },
+    "kpi_evaluations": {
+        "columns": {"kpi_id": S, "fiscal_year": I, "year_text": S, "status": S, "note": S, "source": S},
+        "sort_by": ["kpi_id", "fiscal_year"],
+    },
+    "initiatives": {
+        "columns": {"initiative_id": S, "plan_id": S, "code": S, "policy": S, "measure": S, "title": S,
+                    "department": S, "current_state": S, "issues": S, "actions_to_date": S,
+                    "actions_this_year": S, "page": S, "as_of": S, "sort_order": I, "source": S},
+        "sort_by": ["plan_id", "sort_order"],
+    },
+    "initiative_roadmap": {
+        "columns": {"initiative_id": S, "fiscal_year": I, "year_text": S, "actor": S, "step": S,
+                    "note": S, "source": S},
+        "sort_by": ["initiative_id", "fiscal_year"],
+    },
+    "initiative_budgets": {
+        "columns": {"initiative_id": S, "fiscal_year": I, "year_text": S, "program": S,
+                    "amount_yen": F, "original_text": S, "note": S, "source": S},
+        "sort_by": ["initiative_id", "fiscal_year"],
+    },
+    "initiative_facts": {
+        "columns": {"initiative_id": S, "label": S, "fiscal_year": I, "year_text": S, "value": F,
+                    "unit": S, "original_text": S, "note": S, "source": S},
+        "sort_by": ["initiative_id"],
+    },
+    "initiative_kpis": {
+        "columns": {"initiative_id": S, "kpi_id": S, "basis": S, "note": S, "source": S},
+        "sort_by": ["initiative_id", "kpi_id"],
+    },
+    "policy_categories": {
+        "columns": {"category_code": S, "group_code": S, "group_label": S, "subgroup_code": S,
+                    "subgroup_label": S, "letter": S, "label": S, "regions_with_kpi": I,
+                    "regions_total": I, "as_of": S, "sort_order": I, "source": S},
+        "sort_by": ["sort_order"],
+    },
+    "committee_remarks": {
+        "columns": {"meeting": S, "held_on": S, "member": S, "remark": S, "theme": S, "note": S,
+                    "source": S},
+        "sort_by": [],
+    },
+    "committee_attendance": {
+        "columns": {"meeting": S, "role_group": S, "affiliation": S, "name": S, "attendance": S,
+                    "remark": S, "note": S, "source": S},
+        "sort_by": [],
+    },
+}
+
+
+def empty_frame(table: str) -> pl.DataFrame:
+    return pl.DataFrame(schema=TABLES[table]["columns"])
+
+
+def conform(table: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """Columns in schema order with schema types; missing columns become nulls."""
+    spec = TABLES[table]
+    cols = []
+    for name, dtype in spec["columns"].items():
+        if name in frame.columns:
+            cols.append(pl.col(name).cast(dtype, strict=True))
+        else:
+            cols.append(pl.lit(None, dtype=dtype).alias(name))
+    out = frame.select(cols)
+    if spec["sort_by"] and out.height:
+        out = out.sort(spec["sort_by"], nulls_last=True, maintain_order=True)
+    return out

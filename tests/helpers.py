@@ -1,0 +1,49 @@
+"""Small data directories for tests, written through the same store as real data."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from kpiboard import db, schema, store
+
+
+def make_data_dir(directory: Path, kpis: list[dict], plan_start: int | None = None) -> Path:
+    """kpis: dicts with kpi_id, direction, optional kind/cumulative/unit, and `obs`:
+    [(value_kind, fiscal_year, value, qualifier?, cumulative_value?)]."""
+    kpi_rows, obs_rows = [], []
+    for order, k in enumerate(kpis):
+        direction = k.get("direction", "increase")
+        kpi_rows.append({
+            "kpi_id": k["kpi_id"], "plan_id": "p1", "area_code": "a1", "item_code": str(order + 1),
+            "kpi_name": k.get("kpi_name", k["kpi_id"]), "indicator_id": k["kpi_id"], "unit": k.get("unit", ""),
+            "direction": direction, "kind": k.get("kind", "qualitative" if direction == "qualitative" else "quantitative"),
+            "cumulative": k.get("cumulative", False), "sort_order": order, "synthetic": False, "source": "test",
+        })
+        for o in k.get("obs", []):
+            kind, fy, value, *rest = o
+            obs_rows.append({"kpi_id": k["kpi_id"], "value_kind": kind, "fiscal_year": fy, "value": value,
+                             "qualifier": rest[0] if rest else "", "cumulative_value": rest[1] if len(rest) > 1 else None,
+                             "original_text": "" if value is None else str(value), "source": "test"})
+    evaluations = [{"kpi_id": k["kpi_id"], "fiscal_year": fy, "status": st, "source": "test"}
+                   for k in kpis for fy, st in k.get("evaluations", [])]
+    tables = {name: schema.empty_frame(name) for name in schema.TABLES}
+    tables.update({
+        "dataset": pl.DataFrame([{"name": "test", "synthetic": False, "data_as_of": "", "description": ""}]),
+        "entities": pl.DataFrame([{"entity_id": "e1", "name": "テスト県", "entity_type": "prefecture", "code": "99",
+                                   "synthetic": False, "source": "test"}]),
+        "plans": pl.DataFrame([{"plan_id": "p1", "entity_id": "e1", "name": "テスト計画", "plan_type": "test",
+                                "period_start_fy": plan_start, "synthetic": False, "source": "test"}],
+                              schema_overrides={"period_start_fy": pl.Int32}),
+        "areas": pl.DataFrame([{"plan_id": "p1", "area_code": "a1", "area_name": "分野1", "sort_order": 1}]),
+        "kpis": pl.DataFrame(kpi_rows),
+        "observations": pl.DataFrame(obs_rows, schema_overrides={"value": pl.Float64, "cumulative_value": pl.Float64}),
+        "kpi_evaluations": pl.DataFrame(evaluations) if evaluations else schema.empty_frame("kpi_evaluations"),
+    })
+    store.write_tables(directory, tables)
+    return directory
+
+
+def evaluate(directory: Path, **params) -> dict[str, dict]:
+    frame = db.run("evaluate", db.connect(directory), **params)
+    return {row["kpi_id"]: row for row in frame.to_dicts()}
