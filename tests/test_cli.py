@@ -1,0 +1,61 @@
+"""python -m kpiboard: evaluate, build --check, synth."""
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+
+from kpiboard.cli import EVALUATE_COLUMNS
+from kpiboard.store import PACKAGE_ROOT
+
+
+def cli(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "kpiboard", *args], cwd=PACKAGE_ROOT, capture_output=True,
+                          text=True, env={**os.environ, **(env or {})}, timeout=120)
+
+
+def test_evaluate_csv_has_the_columns_and_japanese_statuses():
+    out = cli("evaluate")
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert list(rows[0]) == EVALUATE_COLUMNS
+    assert {r["status"] for r in rows} <= {"達成", "順調", "概ね順調", "やや遅れ", "遅れ", "判定不能"}
+    kumamoto = next(r for r in rows if r["kpi_name"].startswith("圏域内の創業者数"))
+    assert (kumamoto["actual_value"], kumamoto["target_value"], kumamoto["status"]) == ("1084.0", "1000.0", "達成")
+
+
+def test_evaluate_json_filters_and_abnf():
+    out = cli("evaluate", "--plan", "富山県成長戦略", "--method", "abnf", "--format", "json")
+    rows = json.loads(out.stdout)
+    assert len(rows) == 11 and {r["plan"] for r in rows} == {"富山県成長戦略"}
+    assert {r["status"] for r in rows} <= {"A", "B", "N", "F"}
+    assert sum(r["status"] == "F" for r in rows) == 3
+
+
+def test_evaluate_year_without_actual_is_hantei_funou():
+    rows = json.loads(cli("evaluate", "--entity", "熊本連携中枢都市圏", "--year", "2017", "--format", "json").stdout)
+    assert rows[0]["eval_fy"] == 2017 and rows[0]["status"] == "判定不能"
+
+
+def test_unknown_entity_is_a_japanese_error():
+    out = cli("evaluate", "--entity", "存在しない県")
+    assert out.returncode == 1 and "存在しない県" in out.stderr
+
+
+def test_build_check_passes_on_the_sources():
+    out = cli("build", "--check")
+    assert out.returncode == 0, out.stderr
+
+
+def test_synth_writes_a_marked_synthetic_dataset(tmp_path):
+    out = cli("synth", "--out", str(tmp_path), "--prefectures", "3", "--municipalities", "5", "--kpis-per-entity", "4",
+              "--years", "2018-2026")
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(cli("evaluate", "--format", "json", env={"KPIBOARD_DATA_DIR": str(tmp_path)}).stdout)
+    assert len(rows) == 8 * 4
+    assert all("合成" in r["source"] for r in rows)
+    import polars as pl
+    for table in ("entities", "plans", "kpis"):
+        assert pl.read_parquet(tmp_path / f"{table}.parquet")["synthetic"].all()
+    assert pl.read_parquet(tmp_path / "dataset.parquet")["synthetic"].all()
