@@ -5,7 +5,14 @@ from streamlit.testing.v1 import AppTest
 from kpiboard.synth import SynthSpec, write_synthetic
 from kpiboard.store import PACKAGE_ROOT as ROOT
 
-PAGES = ["pages/overview.py"]
+import re
+
+# Every page app.py registers (st.Page("pages/….py", …)): a new page is smoke-tested by being listed.
+PAGES = re.findall(r'st\.Page\("(pages/[^"]+\.py)"', (ROOT / "app.py").read_text(encoding="utf-8"))
+
+
+def test_pages_are_found():
+    assert len(PAGES) >= 9
 
 
 @pytest.fixture(scope="session")
