@@ -1,30 +1,71 @@
 """KPI board — entry point and navigation. Run: streamlit run app.py"""
 import streamlit as st
 
-from kpiboard import ui
+from kpiboard import db, status, ui
 
-st.set_page_config(page_title="KPI board", page_icon="📊", layout="wide")
+st.set_page_config(page_title="KPI board", page_icon=":material/dashboard:", layout="wide",
+                   menu_items={"About": "KPI board — 計画のKPIの進捗を確認・比較するダッシュボード"})
 
 # One entry per page; the smoke tests read this list, so a new page is tested by being listed here.
 PAGES = {
     "見る": [
-        st.Page("pages/overview.py", title="概要", icon="📊", url_path="overview", default=True),
-        st.Page("pages/indicator.py", title="指標", icon="🔎", url_path="indicator"),
-        st.Page("pages/compare.py", title="比較", icon="⚖️", url_path="compare"),
-        st.Page("pages/regions.py", title="連携中枢都市圏", icon="🗾", url_path="regions"),
-        st.Page("pages/initiatives.py", title="施策・予算", icon="🗂️", url_path="initiatives"),
+        st.Page("pages/overview.py", title="概要", icon=":material/dashboard:", url_path="overview", default=True),
+        st.Page("pages/indicator.py", title="指標", icon=":material/query_stats:", url_path="indicator"),
+        st.Page("pages/compare.py", title="比較", icon=":material/compare_arrows:", url_path="compare"),
+        st.Page("pages/regions.py", title="連携中枢都市圏", icon=":material/hub:", url_path="regions"),
+        st.Page("pages/initiatives.py", title="施策・予算", icon=":material/account_tree:", url_path="initiatives"),
     ],
     "データ": [
-        st.Page("pages/data.py", title="データ", icon="📋", url_path="data"),
-        st.Page("pages/sql.py", title="SQL", icon="🧮", url_path="sql"),
-        st.Page("pages/import_data.py", title="データ取込", icon="📥", url_path="import"),
-        st.Page("pages/export.py", title="出力", icon="📤", url_path="export"),
+        st.Page("pages/data.py", title="データ", icon=":material/table_view:", url_path="data"),
+        st.Page("pages/sql.py", title="SQL", icon=":material/terminal:", url_path="sql"),
+        st.Page("pages/import_data.py", title="データ取込", icon=":material/upload_file:", url_path="import"),
+        st.Page("pages/export.py", title="出力", icon=":material/download:", url_path="export"),
     ],
 }
 nav = st.navigation(PAGES)
 
+# Presentation mode (for a projector): no sidebar or toolbar, large type, one chart per screen.
+PRESENTATION_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapseButton"],
+[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stStatusWidget"], [data-testid="stMainMenu"],
+[data-testid="stAppDeployButton"], [data-testid="stElementToolbar"], .modebar-container { display: none !important; }
+html { font-size: 20px; }
+[data-testid="stMainBlockContainer"] { max-width: 100% !important; padding: 1rem 2.5rem 4rem !important; }
+[data-testid="stMain"] { scroll-snap-type: y proximity; }
+[data-testid="stPlotlyChart"] { scroll-snap-align: start; margin-bottom: 2rem; }
+h1 { font-size: 2.2rem !important; padding-top: 0 !important; }
+.kpi-context { font-size: 1.15rem; color: #222; border-left: 0.35rem solid #0072B2; padding: 0.1rem 0 0.1rem 0.6rem; margin: 0 0 0.8rem; }
+[data-testid="stTable"] table { font-size: 1rem; }
+[data-testid="stMetricValue"] { font-size: 2.6rem !important; }
+</style>
+"""
+
+
+def _leave_presentation():
+    st.session_state[ui.PRESENT] = False
+
+
 with st.sidebar:
-    st.toggle("西暦のみで表示", key="western_years", bind="query-params", help="年度を R6（2024） ではなく 2024 と表示します")
+    st.toggle("発表モード", key=ui.PRESENT, bind="query-params",
+              help="プロジェクター向け: サイドバーを隠し、文字を大きく、グラフを1画面に1つずつ表示します。")
+    st.toggle("西暦のみで表示", key=ui.WESTERN, bind="query-params", help="年度を R6（2024） ではなく 2024 と表示します")
+    with st.expander("判定の方式と基準", icon=":material/rule:"):
+        # The method itself is picked on each page (URL key `method`); the bands apply to every page.
+        st.caption(status.method_explanation("expected", ui.bands()))
+        defaults = [db.SETTINGS[k][0] for k in ui.BAND_KEYS]
+        for (setting, key), default, word in zip(ui.BAND_KEYS.items(), defaults, ("順調", "概ね順調", "やや遅れ")):
+            st.number_input(f"「{word}」とする進捗率の下限", min_value=0.0, max_value=2.0, value=default, step=0.05,
+                            key=key, bind="query-params", help=db.SETTINGS[setting][1])
+        chosen = tuple(st.session_state.get(k, d) for k, d in zip(ui.BAND_KEYS.values(), defaults))
+        if chosen != ui.bands():
+            st.error("基準は「順調 ≥ 概ね順調 ≥ やや遅れ」の順に大きくしてください。既定値（1.0 / 0.8 / 0.5）で判定しています。")
+        st.caption(status.method_explanation("abnf"))
     st.caption(f"データ: {ui.data_directory()}")
+
+if ui.presenting():
+    st.html(PRESENTATION_CSS)
+    with st.container(horizontal=True, horizontal_alignment="right"):
+        st.button("✕ 発表モードを終了", key="leave_presentation", on_click=_leave_presentation, type="secondary")
 
 nav.run()

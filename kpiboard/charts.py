@@ -1,99 +1,427 @@
 """Plotly figures shared by the pages and the exports (one chart, one function).
 
 Figures carry their source as an annotation beneath the plot, so a chart copied or exported alone
-still says where its figures come from. Colours are Okabe–Ito and statuses also get patterns, so the
-charts survive black-and-white printing.
+still says where its figures come from. Colours are Okabe–Ito and statuses also get patterns, marks
+and line styles, so the charts survive black-and-white printing.
 """
 from __future__ import annotations
 
 import plotly.graph_objects as go
 import polars as pl
 
+from . import tilemap, trajectory
 from .eras import format_fiscal_year
-from .status import STATUS_STYLE, statuses
+from .parsing import format_value
+from .status import ON_TRACK, STATUS_STYLE, label, statuses, text_color
 
 FONT_FAMILY = "Noto Sans CJK JP, Noto Sans JP, IPAexGothic, Hiragino Sans, Meiryo, sans-serif"
+HIGHLIGHT = "#D55E00"  # Okabe–Ito vermilion: the one entity the audience should follow
+MUTED = "#9a9a9a"
+# Line styles for several series: colour, dash and marker all differ, so print in grey still tells them apart.
+SERIES_COLORS = ["#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
+SERIES_DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
+# Pale to mid blue: black text stays readable on every cell, and lightness rises with the share in grey print.
+SHARE_SCALE = [[0.0, "#fff3b0"], [0.5, "#a6d8c5"], [1.0, "#4f9bd4"]]
+SERIES_SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star", "cross", "triangle-down"]
+
+
+def _wrap(text: str, width: int = 80) -> list[str]:
+    """Lines of at most `width` characters (Japanese has no spaces to break at; plotly does not wrap)."""
+    lines = []
+    for part in str(text).split("\n"):
+        while len(part) > width:
+            lines.append(part[:width])
+            part = part[width:]
+        lines.append(part)
+    return lines[:4]
 
 
 def _layout(fig: go.Figure, title: str, source: str, height: int = 420) -> go.Figure:
+    lines = _wrap(f"出典: {source}" if source else "出典: ―")
+    extra = 16 * (len(lines) - 1)
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left"},
-        font={"family": FONT_FAMILY, "size": 14},
-        height=height,
-        margin={"l": 60, "r": 30, "t": 60, "b": 90},
+        title={"text": title, "x": 0, "xanchor": "left", "y": 0.98, "yanchor": "top"},
+        font={"family": FONT_FAMILY, "size": 14, "color": "#222"},
+        height=height + extra,
+        margin={"l": 60, "r": 30, "t": 90, "b": 96 + extra},
         plot_bgcolor="white",
-        legend={"orientation": "h", "y": -0.18},
+        paper_bgcolor="white",
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "xanchor": "left", "traceorder": "normal"},
+        hoverlabel={"font": {"family": FONT_FAMILY}},
     )
-    fig.add_annotation(text=f"出典: {source}", xref="paper", yref="paper", x=0, y=-0.32, showarrow=False,
-                       xanchor="left", font={"size": 11, "color": "#555"})
-    fig.update_xaxes(showgrid=True, gridcolor="#ddd")
-    fig.update_yaxes(showgrid=True, gridcolor="#ddd")
+    # Pixel offset from the plot's bottom edge: stays below the axis whatever the figure's height.
+    fig.add_annotation(text="<br>".join(lines), name="source", xref="paper", yref="paper",
+                       x=0, y=0, yshift=-66, yanchor="top", xanchor="left", showarrow=False, align="left",
+                       font={"size": 11, "color": "#444"})
+    fig.update_xaxes(showgrid=True, gridcolor="#ddd", linecolor="#444", automargin=True, title_standoff=6)
+    fig.update_yaxes(showgrid=True, gridcolor="#ddd", linecolor="#444", automargin=True)
     return fig
 
 
+def _fy_axis(fig: go.Figure, years, western_years: bool, axis: str = "x") -> None:
+    years = sorted({int(y) for y in years if y is not None})
+    if not years:
+        return
+    update = fig.update_xaxes if axis == "x" else fig.update_yaxes
+    # R6<br>（2024）: two short lines stay horizontal where one long label would be turned sideways
+    update(tickmode="array", tickvals=years, tickangle=0, tickfont={"size": 14 if len(years) <= 8 else 11},
+           ticktext=[format_fiscal_year(y, western_only=western_years).replace("（", "<br>（") for y in years])
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = text or ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def trajectory_figure(kpi: dict, observations: pl.DataFrame, *, western_years: bool = False,
-                      projection_to: int | None = None) -> go.Figure:
-    """Baseline, targets (interim and final), actuals and the expected path of one KPI.
+                      projection_to: int | None = None, expected: list[tuple[int, float]] | None = None,
+                      title: str | None = None) -> go.Figure:
+    """Baseline, targets (interim and final), actuals, the expected path and a projection of one KPI.
 
     `kpi` is a row of the evaluate query; `observations` the KPI's rows of the observations table.
+    `expected`: (fiscal year, expected value) pairs from the evaluate query for each year; without it
+    the expected path is drawn as the straight line from baseline to final target.
     """
-    obs = observations.filter(pl.col("value").is_not_null()).sort("fiscal_year")
+    obs = observations.filter(pl.col("value").is_not_null() | pl.col("cumulative_value").is_not_null())
     if kpi.get("cumulative"):
         obs = obs.with_columns(pl.coalesce("cumulative_value", "value").alias("value"))
+    obs = obs.filter(pl.col("value").is_not_null() & pl.col("fiscal_year").is_not_null()).sort("fiscal_year")
     unit = kpi.get("unit") or ""
     fig = go.Figure()
+    b, y0, t, tfy = kpi.get("baseline_value"), kpi.get("baseline_fy"), kpi.get("target_value"), kpi.get("target_fy")
+    if expected and len(expected) >= 2:
+        xs, ys = zip(*sorted(expected))
+        fig.add_trace(go.Scatter(x=list(xs), y=list(ys), name="期待される推移", mode="lines",
+                                 line={"color": "#555", "dash": "dash", "width": 2},
+                                 hovertemplate="%{x}年度 期待値 %{y:,}" + unit + "<extra></extra>"))
+    elif b is not None and t is not None and y0 is not None and tfy is not None and tfy > y0:
+        fig.add_trace(go.Scatter(x=[y0, tfy], y=[b, t], name="期待される推移（直線）", mode="lines",
+                                 line={"color": "#555", "dash": "dash", "width": 2}, hoverinfo="skip"))
     style = {"baseline": ("基準値", "#000000", "square"), "target": ("目標値", "#0072B2", "diamond-open"),
              "actual": ("実績値", "#D55E00", "circle"), "estimate": ("見込み", "#E69F00", "circle-open")}
     for kind, (name, color, symbol) in style.items():
         part = obs.filter(pl.col("value_kind") == kind)
         if part.is_empty():
             continue
-        mode = "lines+markers" if kind in ("actual", "target") and part.height > 1 else "markers"
+        mode = "lines+markers" if kind == "actual" and part.height > 1 else "markers"
         fig.add_trace(go.Scatter(
             x=part["fiscal_year"].to_list(), y=part["value"].to_list(), name=name, mode=mode,
-            marker={"symbol": symbol, "size": 11, "color": color, "line": {"width": 2, "color": color}},
-            line={"color": color, "dash": "dot" if kind == "target" else "solid"},
+            marker={"symbol": symbol, "size": 13, "color": color, "line": {"width": 2, "color": color}},
+            line={"color": color, "width": 3},
             text=part["original_text"].to_list(),
             hovertemplate="%{x}年度 %{y:,}" + unit + "<br>原文: %{text}<extra>" + name + "</extra>",
         ))
-    b, y0, t, tfy = kpi.get("baseline_value"), kpi.get("baseline_fy"), kpi.get("target_value"), kpi.get("target_fy")
-    if b is not None and t is not None and y0 is not None and tfy is not None and tfy > y0:
-        fig.add_trace(go.Scatter(x=[y0, tfy], y=[b, t], name="期待される推移（直線）", mode="lines",
-                                 line={"color": "#777", "dash": "dash", "width": 1.5}, hoverinfo="skip"))
-    actual = obs.filter(pl.col("value_kind") == "actual")
+    proj = trajectory.projection(kpi, observations, projection_to)
+    if proj:
+        x0, v0, x1, v1 = proj
+        fig.add_trace(go.Scatter(x=[x0, x1], y=[v0, v1], name="現状ペースの見通し", mode="lines+markers",
+                                 marker={"symbol": ["circle", "x"], "size": [1, 12], "color": HIGHLIGHT},
+                                 line={"color": HIGHLIGHT, "dash": "dot", "width": 2},
+                                 hovertemplate="%{x}年度 見通し %{y:,.1f}" + unit + "<extra></extra>"))
     end = projection_to or tfy
-    if actual.height >= 2 and end is not None and end > actual["fiscal_year"].max():
-        xs, ys = actual["fiscal_year"].to_list(), actual["value"].to_list()
-        slope = (ys[-1] - ys[0]) / (xs[-1] - xs[0]) if xs[-1] != xs[0] else 0.0
-        fig.add_trace(go.Scatter(x=[xs[-1], end], y=[ys[-1], ys[-1] + slope * (end - xs[-1])],
-                                 name="現状ペースの見通し", mode="lines",
-                                 line={"color": "#D55E00", "dash": "longdash", "width": 1.5}))
-    years = sorted(set(obs["fiscal_year"].to_list()) | ({end} if end else set()))
-    fig.update_xaxes(tickmode="array", tickvals=years,
-                     ticktext=[format_fiscal_year(y, western_only=western_years) for y in years])
-    fig.update_yaxes(title_text=unit, rangemode="tozero" if kpi.get("direction") != "rank" else "normal",
-                     autorange="reversed" if kpi.get("direction") == "rank" else True)
-    return _layout(fig, kpi.get("kpi_name", ""), kpi.get("source", ""))
+    years = set(obs["fiscal_year"].to_list()) | ({end} if end else set()) | {y for y, _ in (expected or [])}
+    _fy_axis(fig, years, western_years)
+    rank = kpi.get("direction") == "rank"
+    # Not from zero: a KPI moving from 45.8% to 51% must not look flat.
+    fig.update_yaxes(title_text=unit or None, rangemode="normal", autorange="reversed" if rank else True)
+    if not fig.data:
+        fig.add_annotation(text="数値の記録がありません", xref="paper", yref="paper", x=0.5, y=0.5,
+                           showarrow=False, font={"size": 16, "color": "#666"})
+    return _layout(fig, title if title is not None else _short(kpi.get("kpi_name", ""), 60), kpi.get("source", ""))
 
 
 def status_bar_figure(evaluated: pl.DataFrame, *, group: str = "area", method: str = "expected",
-                      title: str = "分野別の進捗判定", source: str = "") -> go.Figure:
-    """Stacked horizontal bars: how many KPIs of each status per group (area, entity …)."""
+                      title: str = "分野別の進捗判定", source: str = "", normalise: bool = False,
+                      highlight: str | None = None) -> go.Figure:
+    """Stacked horizontal bars: how many KPIs (or what share, `normalise`) of each status per group."""
     order = list(statuses(method))
-    counts = (evaluated.with_columns(pl.col(group).fill_null("（分野なし）"))
-              .group_by(group, "status").len())
-    groups = evaluated[group].fill_null("（分野なし）").unique(maintain_order=True).to_list()
+    frame = evaluated.with_columns(pl.col(group).fill_null("（分野なし）"))
+    counts = frame.group_by(group, "status").len()
+    groups = frame[group].unique(maintain_order=True).to_list()
+    totals = dict(frame.group_by(group).len().iter_rows())
     fig = go.Figure()
     for s in order:
         sub = counts.filter(pl.col("status") == s)
         lookup = dict(zip(sub[group].to_list(), sub["len"].to_list()))
+        n = [lookup.get(g, 0) for g in groups]
+        x = [100 * v / totals[g] if totals.get(g) else 0 for v, g in zip(n, groups)] if normalise else n
         style = STATUS_STYLE[s]
         fig.add_trace(go.Bar(
-            y=groups, x=[lookup.get(g, 0) for g in groups], name=f"{style['mark']} {s}", orientation="h",
-            marker={"color": style["color"], "pattern": {"shape": style["pattern"], "fgcolor": "#222"}},
-            hovertemplate="%{y}: %{x}件<extra>" + s + "</extra>",
+            y=groups, x=x, name=label(s), orientation="h", customdata=n,
+            marker={"color": style["color"], "line": {"color": "#222", "width": 0.5},
+                    "pattern": {"shape": style["pattern"], "fillmode": "overlay", "fgcolor": "#222", "fgopacity": 0.4,
+                                "size": 8, "solidity": 0.2}},
+            text=[(f"{v}件" if v else "") for v in n], textposition="inside", insidetextanchor="middle",
+            hovertemplate="%{y}: %{customdata}件<extra>" + s + "</extra>",
         ))
-    fig.update_layout(barmode="stack")
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title_text="KPI数")
-    return _layout(fig, title, source, height=max(320, 60 + 40 * len(groups)))
+    fig.update_layout(barmode="stack", bargap=0.25)
+    ticks = [f"<b>▶ {g}</b>" if highlight and g == highlight else _short(str(g), 24) for g in groups]
+    fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=groups, ticktext=ticks)
+    most = max(totals.values(), default=0)
+    fig.update_xaxes(title_text="KPIの割合（%）" if normalise else "KPI数", range=[0, 100] if normalise else None,
+                     dtick=None if normalise or most > 10 else 1, tickformat=None if normalise else ",d")
+    return _layout(fig, title, source, height=max(320, 150 + 36 * len(groups)))
+
+
+def progress_figure(evaluated: pl.DataFrame, *, group: str = "entity", bands: tuple[float, float, float] = (1.0, 0.8, 0.5),
+                    title: str = "KPIごとの進捗率", source: str = "", highlight: str | None = None) -> go.Figure:
+    """Each KPI's progress ratio as a dot per group, with the band lines; mark and colour say the status."""
+    frame = evaluated.filter(pl.col("progress_ratio").is_not_null())
+    groups = evaluated[group].unique(maintain_order=True).to_list()
+    fig = go.Figure()
+    for s in statuses("expected") + statuses("abnf"):
+        part = frame.filter(pl.col("status") == s)
+        if part.is_empty():
+            continue
+        style = STATUS_STYLE[s]
+        # Clip extreme ratios to the axis so one outlier does not flatten the rest; hover keeps the real value.
+        fig.add_trace(go.Scatter(
+            x=part["progress_ratio"].clip(-1.0, 3.0).to_list(), y=part[group].to_list(), mode="markers+text",
+            name=label(s), text=[style["mark"]] * part.height, textposition="middle center",
+            textfont={"size": 10, "color": "#000"},
+            marker={"size": 16, "color": style["color"], "opacity": 0.8, "line": {"color": "#222", "width": 1}},
+            customdata=list(zip(part["kpi_name"].to_list(), part["progress_ratio"].to_list())),
+            hovertemplate="%{y}<br>%{customdata[0]}<br>進捗率 %{customdata[1]:.2f}<extra>" + s + "</extra>",
+        ))
+    for value, name, dash in zip(bands, ("順調", "概ね順調", "やや遅れ"), ("solid", "dash", "dot")):
+        fig.add_vline(x=value, line={"color": "#444", "dash": dash, "width": 1.2},
+                      annotation={"text": f"{name} {value:g}", "font": {"size": 11}, "bgcolor": "rgba(255,255,255,0.8)"},
+                      annotation_position="bottom right")
+    ticks = [f"<b>▶ {g}</b>" if highlight and g == highlight else _short(str(g), 24) for g in groups]
+    fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=groups, ticktext=ticks, categoryorder="array",
+                     categoryarray=groups, type="category")
+    fig.update_xaxes(title_text="進捗率 r（1.0 = 期待どおり。-1〜3 の範囲に収めて表示）", zeroline=True, zerolinecolor="#888")
+    if frame.is_empty():
+        fig.add_annotation(text="進捗率を計算できる KPI がありません（実績値が未登録）", xref="paper", yref="paper",
+                           x=0.5, y=0.5, showarrow=False, font={"size": 15, "color": "#666"})
+    return _layout(fig, title, source, height=max(340, 170 + 40 * len(groups)))
+
+
+def indicator_lines_figure(series: pl.DataFrame, *, highlight: str | None = None, western_years: bool = False,
+                           index: bool = False, title: str = "同じ指標の推移", source: str = "") -> go.Figure:
+    """Actuals (solid) and targets (dotted) of one indicator for several entities.
+
+    `series`: rows of queries/indicator_series.sql. `index`: each series as 基準年=100 (compares
+    entities of very different size). The highlighted entity is drawn thick in vermilion, the others
+    each with their own colour, dash and marker.
+    """
+    fig = go.Figure()
+    unit = (series["unit"].drop_nulls().mode().to_list() or [""])[0] if series.height else ""
+    keys = series.select("entity", "kpi_id", "item_code").unique(maintain_order=True)
+    multi = keys["entity"].is_duplicated().any() if keys.height else False
+    years = set()
+    others = 0
+    for entity, kpi_id, item in keys.iter_rows():
+        rows = series.filter(pl.col("kpi_id") == kpi_id)
+        base_rows = rows.filter(pl.col("value_kind").is_in(["baseline", "actual"])).sort("fiscal_year")
+        base = base_rows["value"][0] if base_rows.height else None
+        name = f"{entity} {item}" if multi and item else entity
+        is_hl = highlight is not None and entity == highlight
+        if is_hl:
+            color, dash, symbol, width = HIGHLIGHT, "solid", "circle", 4.5
+        else:
+            color = SERIES_COLORS[others % len(SERIES_COLORS)]
+            dash = SERIES_DASHES[others % len(SERIES_DASHES)]
+            symbol = SERIES_SYMBOLS[others % len(SERIES_SYMBOLS)]
+            width = 2
+            others += 1
+        for kind, suffix in (("actual", ""), ("target", "（目標）")):
+            part = rows.filter(pl.col("value_kind") == (kind if kind == "target" else "actual")) if kind == "target" \
+                else rows.filter(pl.col("value_kind").is_in(["baseline", "actual"]))
+            part = part.sort("fiscal_year").unique("fiscal_year", keep="last", maintain_order=True)
+            if part.is_empty():
+                continue
+            ys = part["value"].to_list()
+            if index:
+                if not base:
+                    continue
+                ys = [100 * v / base for v in ys]
+            years |= set(part["fiscal_year"].to_list())
+            fig.add_trace(go.Scatter(
+                x=part["fiscal_year"].to_list(), y=ys, name=name + suffix, legendgroup=name,
+                mode="lines+markers", showlegend=kind == "actual" or part.height == rows.height,
+                line={"color": color, "dash": dash if kind == "actual" else "dot", "width": width if kind == "actual" else 1.2},
+                marker={"symbol": symbol if kind == "actual" else symbol + "-open", "size": 10 if is_hl else 8,
+                        "color": color},
+                opacity=1.0 if is_hl or not highlight else 0.75,
+                hovertemplate=name + suffix + "<br>%{x}年度 %{y:,.1f}" + ("" if index else unit) + "<extra></extra>",
+            ))
+    _fy_axis(fig, years, western_years)
+    fig.update_yaxes(title_text="基準年 = 100" if index else (unit or None))
+    if not fig.data:
+        fig.add_annotation(text="表示できる数値がありません", xref="paper", yref="paper", x=0.5, y=0.5,
+                           showarrow=False, font={"size": 15, "color": "#666"})
+    return _layout(fig, title, source, height=460)
+
+
+def ranking_figure(ranked: pl.DataFrame, *, value: str, value_label: str, highlight: str | None = None,
+                   unit: str = "", percent: bool = False, title: str = "ランキング", source: str = "") -> go.Figure:
+    """Horizontal bars, best first; the highlighted entity in vermilion with its rank written beside it.
+
+    `ranked`: columns entity, `value`, rank (1 = best), optional status.
+    """
+    frame = ranked.filter(pl.col(value).is_not_null())
+    names = frame["entity"].to_list()
+    values = frame[value].to_list()
+    shown = [v * 100 for v in values] if percent else values
+    colors = [HIGHLIGHT if n == highlight else "#7fa7c9" for n in names]
+    patterns = ["/" if n == highlight else "" for n in names]
+    ranks = frame["rank"].to_list() if "rank" in frame.columns else list(range(1, len(names) + 1))
+    text = [(f"{v * 100:,.0f}%" if percent else format_value(v, unit)) for v in values]
+    fig = go.Figure(go.Bar(
+        y=names, x=shown, orientation="h", marker={"color": colors, "line": {"color": "#222", "width": 0.6},
+                                                   "pattern": {"shape": patterns, "fillmode": "overlay", "fgcolor": "#000",
+                                                               "fgopacity": 0.45}},
+        text=text, textposition="outside", cliponaxis=False, customdata=ranks,
+        hovertemplate="%{customdata}位 %{y}<br>" + value_label + " %{text}<extra></extra>", showlegend=False,
+    ))
+    ticks = [f"<b>▶ {r}位 {n}</b>" if n == highlight else f"{r}位 {_short(n, 18)}" for n, r in zip(names, ranks)]
+    fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=names, ticktext=ticks, type="category")
+    fig.update_xaxes(title_text=value_label + ("（%）" if percent else (f"（{unit}）" if unit else "")))
+    if highlight and highlight in names:
+        i = names.index(highlight)
+        fig.add_annotation(text=f"{highlight}: {ranks[i]}位 / {len(names)}", xref="paper", yref="paper", x=1, y=1,
+                           xanchor="right", yanchor="bottom", showarrow=False,
+                           font={"size": 14, "color": HIGHLIGHT}, bgcolor="white")
+    if frame.is_empty():
+        fig.add_annotation(text="順位をつけられる数値がありません", xref="paper", yref="paper", x=0.5, y=0.5,
+                           showarrow=False, font={"size": 15, "color": "#666"})
+    return _layout(fig, title, source, height=max(340, 160 + 22 * len(names)))
+
+
+def tile_map_figure(tiles: pl.DataFrame, *, color_by: str = "status", highlight_code: str | None = None,
+                    title: str = "都道府県タイルマップ", source: str = "", legend_title: str = "",
+                    percent: bool = True) -> go.Figure:
+    """One square per prefecture (kpiboard.tilemap), coloured by status or by a share (0–1).
+
+    `tiles`: columns code (JIS), entity, and `status` (color_by="status") or `value` (color_by="value").
+    Each tile also prints its status mark or value, so the map reads in black and white.
+    """
+    rows = {r["code"][:2].zfill(2): r for r in tiles.iter_rows(named=True) if r.get("code")}
+    fig = go.Figure()
+    shapes, xs, ys, hover, labels = [], [], [], [], []
+    for code, (short, col, row) in tilemap.TILES.items():
+        r = rows.get(code)
+        ink = "#000"
+        if r is None:
+            fill, mark, info = "#f2f2f2", "", "データなし"
+        elif color_by == "status":
+            s = r.get("status") or "判定不能"
+            style = STATUS_STYLE.get(s, STATUS_STYLE["判定不能"])
+            fill, mark, info = style["color"], style["mark"], label(s)
+            ink = text_color(s)
+        else:
+            v = r.get("value")
+            if v is None:
+                fill, mark, info = "#e0e0e0", "－", "判定できるKPIなし"
+            else:
+                fill = _sequential(v)
+                ink = "#000" if v < 0.6 else "#fff"
+                mark = f"{v * 100:.0f}%" if percent else f"{v:,.1f}"
+                info = mark
+        is_hl = highlight_code is not None and code == str(highlight_code)[:2].zfill(2)
+        shapes.append({"type": "rect", "x0": col, "x1": col + 0.94, "y0": -row, "y1": -row - 0.94,
+                       "fillcolor": fill, "layer": "below",
+                       "line": {"color": HIGHLIGHT if is_hl else "#555", "width": 5 if is_hl else 1}})
+        xs.append(col + 0.47)
+        ys.append(-row - 0.47)
+        labels.append(f"<span style='color:{ink}'><b>{short}</b><br>{mark}</span>")
+        hover.append(f"{r['entity'] if r else short}: {info}")
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="text", text=labels, textfont={"size": 12},
+                             hovertext=hover, hoverinfo="text", showlegend=False))
+    if color_by == "status":
+        present = {r.get("status") or "判定不能" for r in rows.values()}
+        for s in [s for s in statuses("expected") + statuses("abnf") if s in present]:
+            style = STATUS_STYLE[s]
+            fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label(s),
+                                     marker={"symbol": "square", "size": 14, "color": style["color"]}))
+    else:
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
+                                 marker={"colorscale": [[i / 4, _sequential(i / 4)] for i in range(5)], "cmin": 0,
+                                         "cmax": 100 if percent else 1, "color": [0], "showscale": True,
+                                         "colorbar": {"title": {"text": legend_title}, "thickness": 14, "len": 0.6}}))
+    fig.update_layout(shapes=shapes)
+    fig.update_xaxes(visible=False, range=[-0.3, tilemap.COLUMNS + 0.3], fixedrange=True)
+    fig.update_yaxes(visible=False, range=[-tilemap.ROWS - 0.3, 0.3], fixedrange=True, scaleanchor="x", scaleratio=1)
+    fig = _layout(fig, title, source, height=780)
+    fig.update_xaxes(showgrid=False)
+    fig.update_yaxes(showgrid=False)
+    if highlight_code:
+        fig.add_annotation(text="太枠 = 強調している自治体", xref="paper", yref="paper", x=0, y=0.02, xanchor="left",
+                           showarrow=False, font={"size": 11, "color": HIGHLIGHT})
+    return fig
+
+
+def _sequential(v: float) -> str:
+    """0 → light, 1 → dark blue (cividis-like, readable by colour-blind viewers and in grey)."""
+    v = max(0.0, min(1.0, float(v)))
+    stops = [(0.0, (253, 231, 37)), (0.25, (174, 209, 103)), (0.5, (72, 160, 152)), (0.75, (44, 101, 142)), (1.0, (0, 32, 76))]
+    for (x0, c0), (x1, c1) in zip(stops, stops[1:]):
+        if v <= x1:
+            f = (v - x0) / (x1 - x0)
+            return "#%02x%02x%02x" % tuple(round(a + (b - a) * f) for a, b in zip(c0, c1))
+    return "#00204c"
+
+
+def share_heatmap_figure(evaluated: pl.DataFrame, *, rows: str = "area", cols: str = "entity",
+                         title: str = "分野別・順調以上の割合", source: str = "", highlight: str | None = None) -> go.Figure:
+    """Share of 達成/順調 (A) among the KPIs that could be judged, per row × column, written in each cell."""
+    judged = evaluated.filter(~pl.col("status").is_in(["判定不能", "N", "F"]))
+    grid = (evaluated.group_by(rows, cols).agg(pl.len().alias("n"))
+            .join(judged.group_by(rows, cols).agg(pl.len().alias("judged"),
+                                                   pl.col("status").is_in(ON_TRACK).sum().alias("good")),
+                  on=[rows, cols], how="left"))
+    row_names = evaluated[rows].fill_null("（分野なし）").unique(maintain_order=True).to_list()
+    col_names = evaluated[cols].unique(maintain_order=True).to_list()
+    lookup = {(r[rows] or "（分野なし）", r[cols]): r for r in grid.iter_rows(named=True)}
+    z, text = [], []
+    for rn in row_names:
+        zr, tr = [], []
+        for cn in col_names:
+            cell = lookup.get((rn, cn))
+            if not cell:
+                zr.append(None)
+                tr.append("")
+            elif not cell["judged"]:
+                zr.append(None)
+                tr.append(f"－<br>({cell['n']}件)")
+            else:
+                share = cell["good"] / cell["judged"]
+                zr.append(share * 100)
+                tr.append(f"{share * 100:.0f}%<br>{cell['good']}/{cell['judged']}")
+        z.append(zr)
+        text.append(tr)
+    fig = go.Figure(go.Heatmap(
+        z=z, x=col_names, y=[_short(r, 20) for r in row_names], text=text, texttemplate="%{text}",
+        textfont={"size": 11, "color": "#000"}, zmin=0, zmax=100, xgap=2, ygap=2,
+        colorscale=SHARE_SCALE,
+        colorbar={"title": {"text": "順調以上<br>の割合（%）"}, "thickness": 14},
+        hovertemplate="%{y} × %{x}<br>%{text}<extra></extra>",
+    ))
+    ticks = [f"<b>▶{c}</b>" if highlight and c == highlight else _short(str(c), 10) for c in col_names]
+    fig.update_xaxes(tickmode="array", tickvals=col_names, ticktext=ticks, side="bottom", showgrid=False)
+    fig.update_yaxes(autorange="reversed", showgrid=False)
+    fig.update_layout(plot_bgcolor="#f2f2f2")
+    return _layout(fig, title, source + "（－ = 判定できるKPIなし）" if source else "", height=max(340, 170 + 42 * len(row_names)))
+
+
+def transition_figure(crosstab: pl.DataFrame, *, before: str, after: str, method: str = "expected",
+                      title: str = "判定の変化", source: str = "") -> go.Figure:
+    """A × B matrix of KPI counts: rows = status in year A, columns = status in year B."""
+    order = list(statuses(method))
+    lookup = {(r["before"], r["after"]): r["n"] for r in crosstab.iter_rows(named=True)}
+    z = [[lookup.get((a, b), 0) for b in order] for a in order]
+    text = [[(str(v) if v else "") for v in row] for row in z]
+    labels_ = [label(s) for s in order]
+    fig = go.Figure(go.Heatmap(z=z, x=labels_, y=labels_, text=text, texttemplate="%{text}", textfont={"size": 15},
+                               colorscale=[[0, "#ffffff"], [1, "#0072B2"]], showscale=False, xgap=2, ygap=2,
+                               hovertemplate=before + ": %{y}<br>" + after + ": %{x}<br>%{z}件<extra></extra>"))
+    # The diagonal (no change) framed, so "moved up / down" reads without colour.
+    for i in range(len(order)):
+        fig.add_shape(type="rect", x0=i - 0.5, x1=i + 0.5, y0=i - 0.5, y1=i + 0.5, line={"color": "#222", "width": 2})
+    fig.update_yaxes(autorange="reversed", title_text=before, showgrid=False)
+    fig.update_xaxes(title_text=after, side="top", showgrid=False)
+    fig.update_layout(plot_bgcolor="white")
+    fig = _layout(fig, title, source, height=460)
+    fig.update_layout(margin={"t": 130})
+    return fig

@@ -64,6 +64,102 @@ def _cmd_synth(args) -> int:
     return 0
 
 
+def _add_import_parser(sub) -> None:
+    """`import FILE... [--dry-run] [--format json]` (issue #3); the work is in kpiboard.importer."""
+    p = sub.add_parser("import", help="Excel/CSV の KPI シートをデータディレクトリに取り込む（全部か無しか）")
+    p.add_argument("files", nargs="+", metavar="FILE", help=".xlsx または .csv（UTF-8 / BOM付きUTF-8 / CP932）")
+    p.add_argument("--dry-run", action="store_true", help="検証と読み取り結果の表示だけ行い、何も保存しない")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--data-dir", help="取込先のデータディレクトリ（既定: KPIBOARD_DATA_DIR、なければ data/）")
+    p.add_argument("--user", help="履歴に残す取込者名（既定: ログイン名）")
+    p.set_defaults(func=_cmd_import)
+
+
+def _cmd_import(args) -> int:
+    from .importer import STATUS_JA, import_paths
+
+    directory = Path(args.data_dir).expanduser().resolve() if args.data_dir else store.data_dir()
+    result = import_paths(args.files, directory, dry_run=args.dry_run, user=args.user)
+    for w in result.warnings:
+        print(f"警告: {w}", file=sys.stderr)
+    for e in result.errors:
+        print(f"エラー: {e}", file=sys.stderr)
+    if args.format == "json":
+        json.dump(result.to_json(), sys.stdout, ensure_ascii=False, indent=1, default=str)
+        sys.stdout.write("\n")
+    else:
+        c = result.counts()
+        print("指標: " + " / ".join(f"{ja} {c['kpis_' + s]}" for s, ja in STATUS_JA.items()) + "、値: "
+              + " / ".join(f"{ja} {c['observations_' + s]}" for s, ja in STATUS_JA.items()))
+    if result.errors:
+        print(f"エラーが {len(result.errors)} 件あるため、何も保存していません。", file=sys.stderr)
+    elif args.dry_run:
+        print("--dry-run のため保存していません。", file=sys.stderr)
+    elif not result.written:
+        print("変更はありません（保存していません）。", file=sys.stderr)
+    else:
+        print(f"{directory} に保存しました（取込ID {result.import_id}）。", file=sys.stderr)
+        if directory == store.EMBEDDED_DATA_DIR:
+            print("注意: 埋め込みデータ（data/）に取り込みました。python -m kpiboard build で作り直すと取込分は失われます。",
+                  file=sys.stderr)
+    return 1 if result.errors else 0
+
+
+def _add_export_parser(sub) -> None:
+    """`export --plan PLAN --format pptx|pdf|html|xlsx|csv|png --out PATH` (issue #5); the work is in kpiboard.export."""
+    p = sub.add_parser("export", help="会議資料を作る（スライド・配布資料PDF・HTML・xlsx・CSV・グラフPNG）")
+    p.add_argument("--plan", required=True, help="計画名（アプリの表示どおり、例 富山県成長戦略）")
+    p.add_argument("--entity", help="自治体・圏域名（同名の計画が複数あるとき）")
+    p.add_argument("--year", type=int, help="評価年度（西暦、例 2024）。既定: 指標ごとに実績のある最新年度")
+    p.add_argument("--method", choices=["expected", "abnf"], default="expected")
+    p.add_argument("--bands", help="判定基準 順調,概ね順調,やや遅れ（既定 1.0,0.8,0.5）")
+    p.add_argument("--format", required=True, choices=["pptx", "pdf", "html", "xlsx", "csv", "png"])
+    p.add_argument("--out", required=True,
+                   help="出力ファイル。png で既存のフォルダ（または末尾 /）を指定すると全グラフを書き出す")
+    p.add_argument("--western-years", action="store_true", help="年度を R6（2024） ではなく 2024 と書く")
+    p.set_defaults(func=_cmd_export)
+
+
+def _cmd_export(args) -> int:
+    from .export import ExportError, build_report, export
+
+    try:
+        bands = None
+        if args.bands:
+            try:
+                bands = tuple(float(x) for x in args.bands.split(","))
+            except ValueError:
+                bands = ()
+            if len(bands) != 3:
+                raise ExportError(f"--bands は 3 つの数をカンマ区切りで指定してください（例 1.0,0.8,0.5）: {args.bands}")
+        report = build_report(args.plan, args.entity, args.year, args.method, bands,
+                              western_years=args.western_years)
+        out = Path(args.out)
+        if args.format == "png" and (out.is_dir() or args.out.endswith(("/", "\\"))):
+            from .export.png import render_all
+
+            out.mkdir(parents=True, exist_ok=True)
+            for name, data in render_all(report).items():
+                (out / name).write_bytes(data)
+                print(out / name)
+            return 0
+        data = export(report, args.format,
+                      progress=lambda share, msg: print(f"[{share:4.0%}] {msg}", file=sys.stderr))
+    except ExportError as e:
+        print(f"エラー: {e}", file=sys.stderr)
+        return 1
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(out)  # never a half-written file under the real name
+    except OSError as e:
+        print(f"エラー: {out} に書き込めません（{e.strerror or e}）", file=sys.stderr)
+        return 1
+    print(f"{out}（{len(data):,} バイト）を書き出しました", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kpiboard", description="KPI board: KPIの進捗判定・データ管理")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -89,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--years", default="2016-2026")
     p.add_argument("--seed", type=int, default=1)
     p.set_defaults(func=_cmd_synth)
+
+    _add_import_parser(sub)
+    _add_export_parser(sub)
 
     args = parser.parse_args(argv)
     return args.func(args)

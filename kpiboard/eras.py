@@ -114,3 +114,35 @@ def format_fiscal_year(fy: int | None, western_only: bool = False) -> str:
     else:
         era = "S" + str(fy - 1925)
     return f"{era}（{fy}）"
+
+
+# Column headers of planning sheets that carry a year and a kind of value: R4目標, 令和5年度目標値,
+# 目標値（R7）, 2023実績, R5実績値, H30実績, 2024見込み, 基準値（R3） (used by the importer).
+HEADER_KINDS = {
+    "基準": "baseline", "目標": "target", "実績": "actual", "現状": "actual", "見込": "estimate", "見通": "estimate",
+}
+_HEADER_KIND = r"(?P<kind>基準|目標|実績|現状|見込|見通)(?:値|み値|み|し)?"
+
+
+def parse_year_header(text: str) -> tuple[str, YearRef] | None:
+    """`R4目標` → ('target', FY2022). None when the header names no kind (目標, 実績 …) or no year
+    (plain 目標値 is a column whose year is given elsewhere); YearParseError when it names a kind but
+    its year cannot be read (`令和X年度目標`)."""
+    raw = str(text)
+    norm = re.sub(r"[\s※*]", "", normalise(raw))
+    m = re.fullmatch(rf"(?P<year>.*?)(?:の)?{_HEADER_KIND}", norm) or \
+        re.fullmatch(rf"{_HEADER_KIND}[:：]?(?P<year>.*)", norm)
+    if not m:
+        return None
+    year = m.group("year")
+    inner = re.fullmatch(r"[(（\[【](.*)[)）\]】]", year)
+    if inner:
+        year = inner.group(1)
+    if not year:
+        return None
+    try:
+        ref = parse_year(year)
+    except YearParseError:
+        raise YearParseError(f"列見出し「{raw}」の年度を読み取れません（例: R4目標, 令和5年度目標値, 目標値（R7）, "
+                             "2023実績, H30実績, 2024見込み）") from None
+    return HEADER_KINDS[m.group("kind")], YearRef(ref.fiscal_year, ref.year_type, ref.start_fy, ref.end_fy, raw)

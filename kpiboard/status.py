@@ -1,6 +1,8 @@
 """How statuses look. The rules that decide them live in queries/evaluate.sql; this is display only."""
 from __future__ import annotations
 
+import polars as pl
+
 # Okabe–Ito colours (colour-blind safe); each status also has a mark and a print pattern.
 STATUS_STYLE = {
     "達成": {"color": "#0072B2", "mark": "◎", "pattern": ""},
@@ -41,3 +43,53 @@ def method_explanation(method: str, bands: tuple[float, float, float] = (1.0, 0.
     return (f"期待値方式: 評価年度の期待値（その年度の目標値、なければ基準値から最終目標値への直線）に対する進捗率 r = "
             f"(実績−基準)/(期待値−基準) で判定。最終目標を満たせば達成、r≥{on:g} 順調、r≥{mostly:g} 概ね順調、"
             f"r≥{slightly:g} やや遅れ、それ未満は遅れ。実績がない・比較対象がない場合は判定不能。")
+
+# How good a status is, for "improved / worsened" between two years; None = cannot be compared.
+LEVEL = {"遅れ": 0, "やや遅れ": 1, "概ね順調": 2, "順調": 3, "達成": 4, "B": 0, "A": 1}
+ON_TRACK = ("達成", "順調", "A")  # counted as 順調以上 when entities are ranked
+
+
+def text_color(status: str | None) -> str:
+    """Black or white, whichever reads better on the status colour."""
+    hex_ = STATUS_STYLE.get(status or "判定不能", STATUS_STYLE["判定不能"])["color"].lstrip("#")
+    r, g, b = (int(hex_[i:i + 2], 16) for i in (0, 2, 4))
+    return "#000000" if (0.299 * r + 0.587 * g + 0.114 * b) > 140 else "#ffffff"
+
+
+def badge_html(status: str | None, size: str = "1rem") -> str:
+    """The status as a coloured chip that also carries its mark and word (never colour alone)."""
+    s = status or "判定不能"
+    style = STATUS_STYLE.get(s, STATUS_STYLE["判定不能"])
+    return (f'<span class="kpi-status" style="background:{style["color"]};color:{text_color(s)};'
+            f'padding:0.15em 0.6em;border-radius:0.4em;font-weight:700;font-size:{size};'
+            f'white-space:nowrap">{label(s)}</span>')
+
+
+def undetermined_reason(row: dict) -> str:
+    """Why a KPI is 判定不能 / N / F, in words a user can act on."""
+    if row.get("kind") == "qualitative" or row.get("direction") == "qualitative":
+        return "定性指標（評価の記録なし）"
+    if row.get("actual_value") is None:
+        return "実績値が未登録"
+    if row.get("baseline_value") is None and row.get("target_value") is None:
+        return "基準値・目標値がない"
+    return "期待値を求められない"
+
+
+def change(before: str | None, after: str | None) -> str:
+    """改善 / 悪化 / 変化なし / 比較不可 between two statuses of one KPI."""
+    a, b = LEVEL.get(before or ""), LEVEL.get(after or "")
+    if a is None or b is None:
+        return "変化なし" if before == after else "比較不可"
+    return "改善" if b > a else "悪化" if b < a else "変化なし"
+
+
+NEEDS_ATTENTION = ("遅れ", "やや遅れ", "B")
+
+
+def attention(evaluated: pl.DataFrame, limit: int | None = 10) -> pl.DataFrame:
+    """The KPIs to look at first: 遅れ before やや遅れ (B for A/B/N/F), the furthest behind first."""
+    rows = evaluated.filter(pl.col("status").is_in(NEEDS_ATTENTION)).with_columns(
+        pl.col("status").replace_strict(ATTENTION_ORDER, default=9, return_dtype=pl.Int32).alias("_rank"))
+    rows = rows.sort(["_rank", "progress_ratio", "achievement_rate"], nulls_last=True).drop("_rank")
+    return rows.head(limit) if limit else rows

@@ -99,7 +99,9 @@ def _swap_in(staged: list[tuple[Path, Path]], token: str) -> None:
             os.replace(tmp, final)
     except BaseException:
         for final, backup in reversed(backups):
-            if backup is not None:
+            if backup is not None and final.exists() and os.path.samefile(backup, final):
+                backup.unlink()  # this rename never happened; renaming a hard link onto itself is a no-op
+            elif backup is not None:
                 os.replace(backup, final)
             else:
                 final.unlink(missing_ok=True)

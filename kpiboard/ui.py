@@ -1,16 +1,34 @@
 """Streamlit helpers shared by the pages: the connection, cached named queries, common widgets.
 
 Caches are keyed on small things (query name, parameters, data version), never on DataFrames.
+
+Filters live in the URL: every picker is a widget with `bind="query-params"`; its key is the URL
+parameter. The filters several pages share use the same keys everywhere (ENTITY, PLAN, YEAR and the
+app-wide settings in app.py), so a copied link reopens the same view, also after a page switch.
+A bound selectbox writes its *label* into the URL, so labels of shared pickers are stable names
+(plan name, entity name), never counts or other things that change.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
+import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from . import db, store
+from . import db, status, store
 from .eras import format_fiscal_year
+from .parsing import format_value
+
+# URL keys of the filters pages share (the same key on every page keeps a link alive across pages).
+ENTITY, PLAN, YEAR = "entity", "plan", "year"
+# App-wide settings (widgets in app.py's sidebar).
+METHOD, WESTERN, PRESENT = "method", "western_years", "present"
+BAND_KEYS = {"band_on_track": "b1", "band_mostly": "b2", "band_slightly": "b3"}
+LATEST = "最新の実績年度"
+# The plan a newcomer sees first (README: a populated 概要 for 富山県成長戦略).
+DEFAULT_PLAN = "富山県成長戦略"
+ENTITY_TYPE_JA = {"prefecture": "都道府県", "municipality": "市区町村", "region": "連携中枢都市圏", "nation": "国"}
 
 
 @st.cache_resource(show_spinner=False)
@@ -26,14 +44,17 @@ def data_version() -> str:
     return store.data_version(data_directory())
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_data(show_spinner="データを集計しています…", max_entries=256)
 def _run_cached(name: str, directory: str, version: str, params: tuple) -> pl.DataFrame:
     return db.run(name, _connection(directory), **dict(params))
 
 
 def run(name: str, **params) -> pl.DataFrame:
     """A named query from queries/, cached until the data directory changes."""
-    return _run_cached(name, str(data_directory()), data_version(), tuple(sorted(params.items())))
+    # None means "the parameter's default" to db.run, so leaving it out gives the same result and
+    # lets calls with and without an explicit None share one cache entry.
+    given = tuple(sorted((k, v) for k, v in params.items() if v is not None))
+    return _run_cached(name, str(data_directory()), data_version(), given)
 
 
 def table(name: str) -> pl.DataFrame:
@@ -43,6 +64,10 @@ def table(name: str) -> pl.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _table_cached(name: str, directory: str, version: str) -> pl.DataFrame:
     return store.read_table(Path(directory), name)
+
+
+def manifest() -> dict:
+    return store.read_manifest(data_directory())
 
 
 def is_synthetic() -> bool:
@@ -55,16 +80,64 @@ def synthetic_banner() -> None:
         st.warning("**合成データ** — 表示中の数値は試験用に生成した架空のものです。実在の自治体の実績ではありません。", icon="⚠️")
 
 
+def ensure_app_shell() -> None:
+    """Run every page inside app.py's navigation, also when a deep link is the server's first request.
+
+    Streamlit decides once per process whether it serves a legacy `pages/` folder app; if the very
+    first request is a deep link (/indicator?kpi=…), it runs the page file alone (no settings, no
+    presentation mode) until app.py has run once. Here the page notices, switches to st.navigation
+    mode and reruns, so the same URL opens the full app. AppTest runs pages alone on purpose.
+    """
+    from streamlit import config
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory and not config.get_option("global.appTest"):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def page_header(title: str, caption: str = "") -> None:
     """Every page starts here: the 合成データ banner, the title, and a one-line purpose."""
+    ensure_app_shell()
     synthetic_banner()
     st.title(title)
-    if caption:
+    if caption and not presenting():
         st.caption(caption)
 
 
+# ---------------------------------------------------------------------------------------------
+# App-wide settings (set in app.py's sidebar, read by every page)
+
 def western_years() -> bool:
-    return bool(st.session_state.get("western_years", False))
+    return bool(st.session_state.get(WESTERN, False))
+
+
+def presenting() -> bool:
+    """Presentation mode: no sidebar, larger type, one chart per screen (app.py draws the frame)."""
+    return bool(st.session_state.get(PRESENT, False))
+
+
+def method() -> str:
+    m = st.session_state.get(METHOD, "expected")
+    return m if m in status.METHOD_LABELS else "expected"
+
+
+def bands() -> tuple[float, float, float]:
+    """The ratio bands (順調 / 概ね順調 / やや遅れ); the defaults when the chosen ones are not ordered."""
+    defaults = tuple(db.SETTINGS[k][0] for k in BAND_KEYS)
+    chosen = tuple(st.session_state.get(key, d) for key, d in zip(BAND_KEYS.values(), defaults))
+    try:
+        on, mostly, slightly = (float(v) for v in chosen)
+    except (TypeError, ValueError):
+        return defaults  # type: ignore[return-value]
+    return (on, mostly, slightly) if on >= mostly >= slightly >= 0 else defaults  # type: ignore[return-value]
+
+
+def evaluate(**filters) -> pl.DataFrame:
+    """The evaluate query with the app-wide method and bands: statuses as the settings say."""
+    on, mostly, slightly = bands()
+    return run("evaluate", method=method(), band_on_track=on, band_mostly=mostly, band_slightly=slightly,
+               **filters)
 
 
 def fy(value) -> str:
@@ -74,5 +147,343 @@ def fy(value) -> str:
     return format_fiscal_year(int(value), western_only=western_years())
 
 
+def value_text(value, unit: str | None = "", year=None) -> str:
+    """3,980万円（R6（2024））: a figure the Japanese way, with its fiscal year if given."""
+    if value is None:
+        return "―"
+    text = format_value(float(value), unit or "")
+    return f"{text}（{fy(year)}）" if year is not None else text
+
+
+def _rounded(v: float) -> float:
+    """Rounded to what matters for a derived figure (a pace, a projection): 3,400 / 16.7 / 0.33."""
+    return round(v, 0 if abs(v) >= 100 else 1 if abs(v) >= 1 else 2)
+
+
+def approx_text(value, unit: str | None = "") -> str:
+    """A derived figure (projection) the Japanese way, without false precision: 183.3人, 1万2,346人."""
+    return "―" if value is None else format_value(_rounded(float(value)), unit or "")
+
+
+def change_text(value, unit: str | None = "") -> str:
+    """A change per year, signed and rounded to what matters: +1.2ポイント, -0.33位, +3,400人."""
+    if value is None:
+        return "―"
+    v = _rounded(float(value))
+    unit = unit or ""
+    text = format_value(abs(v), "ポイント" if unit == "%" else unit)
+    return ("+" if v > 0 else "-" if v < 0 else "±") + text
+
+
+def ratio_text(value) -> str:
+    return "―" if value is None else f"{value * 100:,.0f}%"
+
+
 def source_caption(text: str) -> None:
     st.caption(f"出典: {text}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Layout that adapts to presentation mode
+
+def columns(spec, **kwargs):
+    """st.columns normally; in presentation mode the same number of stacked containers (one per screen)."""
+    n = spec if isinstance(spec, int) else len(spec)
+    if presenting():
+        return [st.container() for _ in range(n)]
+    return st.columns(spec, **kwargs)
+
+
+def filter_bar():
+    """Where a page puts its pickers: in view normally, folded away in presentation mode."""
+    if presenting():
+        return st.expander("表示条件を変更", icon="⚙️")
+    return st.container()
+
+
+def context_line(text: str) -> None:
+    """What the screen shows (plan, year, method) — in presentation mode the audience needs it."""
+    if presenting():
+        st.markdown(f"<div class='kpi-context'>{text}</div>", unsafe_allow_html=True)
+    else:
+        st.caption(text)
+
+
+def chart(fig: go.Figure, *, key: str | None = None) -> None:
+    """A Plotly figure without developer controls, its source as a caption beneath (wraps, unlike an
+    annotation); large type and one screen high when presenting. Exports keep the in-figure source."""
+    config = {"displaylogo": False, "locale": "ja", "responsive": True,
+              "displayModeBar": False if presenting() else "hover",
+              "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
+              "toImageButtonOptions": {"format": "png", "scale": 2}}
+    fig = go.Figure(fig)
+    source = None
+    kept = []
+    for ann in fig.layout.annotations or ():
+        if ann.name == "source" and source is None:
+            source = (ann.text or "").replace("<br>", "")
+        else:
+            kept.append(ann)
+    if source is not None:
+        fig.layout.annotations = kept
+        margin_b = fig.layout.margin.b or 96
+        fig.update_layout(margin={"b": max(40, margin_b - 60)}, height=(fig.layout.height or 420) - min(60, margin_b - 40))
+    if presenting():
+        base = fig.layout.font.size or 14
+        fig.update_layout(font={"size": base + 6}, height=max(fig.layout.height or 0, 640),
+                          title={"font": {"size": base + 14}})
+        for ann in fig.layout.annotations or ():
+            ann.font.size = (ann.font.size or base) + 5
+    st.plotly_chart(fig, config=config, key=key, theme=None)
+    if source is not None:
+        st.caption(source)
+
+
+def show_table(frame: pl.DataFrame, source: str, *, height: int | str = "auto", column_config=None,
+               key: str | None = None, on_select="ignore", selection_mode="single-row", max_rows: int = 30):
+    """A table with its source beneath. Presentation mode shows a plain large-type table."""
+    if presenting() and on_select == "ignore":
+        shown = frame.head(max_rows)
+        st.table(shown.to_pandas().set_index(shown.columns[0]) if shown.width else shown)
+        if frame.height > max_rows:
+            st.caption(f"先頭 {max_rows} 行を表示（全 {frame.height} 行）")
+        source_caption(source)
+        return None
+    result = st.dataframe(frame, hide_index=True, width="stretch", height=height, column_config=column_config,
+                          key=key, on_select=on_select, selection_mode=selection_mode)
+    source_caption(source)
+    return result
+
+
+def status_badge(s: str | None, size: str = "1rem") -> None:
+    st.markdown(status.badge_html(s, size), unsafe_allow_html=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared pickers (same keys on every page)
+
+def entities() -> pl.DataFrame:
+    return run("entities_list")
+
+
+def plans() -> pl.DataFrame:
+    return run("plans_list")
+
+
+ALL_ENTITIES, ALL_PLANS = "すべての自治体・圏域", "すべての計画"
+
+
+def carry_over(key: str, options: list, format_func=str, default_index: int = 0) -> None:
+    """Keep a shared filter (and its URL parameter) when the user switches pages.
+
+    Call just before creating the bound widget `key`. Streamlit 1.67 carries a bound value to the next
+    page only if it was picked on screen; a value that came in with a link is dropped at the switch
+    (its binding belongs to the old page). The value is still in session state: hand it to this page's
+    widget and write it back into the URL. Harmless on a rerun of the same page (same value again).
+    """
+    from streamlit.errors import StreamlitAPIException
+
+    if key not in st.session_state or key in st.query_params:
+        return
+    value = st.session_state[key]
+    if value not in options:
+        return
+    st.session_state[key] = value
+    if options.index(value) != default_index:
+        try:
+            st.query_params[key] = format_func(value)
+        except StreamlitAPIException:
+            pass  # still bound on this page: the binding keeps the URL itself
+
+
+def plan_label(row: dict) -> str:
+    """「富山県｜富山県成長戦略」: the plan picker's label on every page, and so its value in the URL."""
+    return f"{row['entity']}｜{row['plan']}"
+
+
+def entity_picker(*, label: str = "自治体・圏域", entity_types: tuple[str, ...] | None = None,
+                  container=None) -> dict | None:
+    """Entity filter (URL key `entity`, the entity's name); None = all."""
+    ents = entities()
+    if entity_types:
+        ents = ents.filter(pl.col("entity_type").is_in(entity_types))
+    names = ents["entity"].to_list()
+    where = container or st
+    carry_over(ENTITY, [ALL_ENTITIES] + names)
+    choice = where.selectbox(label, [ALL_ENTITIES] + names, key=ENTITY, bind="query-params",
+                             help="計画を持つ自治体・連携中枢都市圏で絞り込みます")
+    if choice not in names:
+        return None
+    return ents.row(names.index(choice), named=True)
+
+
+def plan_picker(entity: dict | None = None, *, label: str = "計画", allow_all: bool = False,
+                only_with_kpis: bool = False, container=None) -> dict | None:
+    """Plan filter (URL key `plan`, label 「自治体｜計画」); 富山県成長戦略 by default. None = all plans."""
+    ps = plans()
+    if entity:
+        ps = ps.filter(pl.col("entity_id") == entity["entity_id"])
+    if only_with_kpis:
+        ps = ps.filter(pl.col("kpi_count") > 0)
+    labels = [plan_label(r) for r in ps.iter_rows(named=True)]
+    options = ([ALL_PLANS] if allow_all else []) + labels
+    where = container or st
+    if not options:
+        where.selectbox(label, ["（計画がありません）"], disabled=True)
+        return None
+    names = ps["plan"].to_list()
+    default = (options.index(labels[names.index(DEFAULT_PLAN)]) if DEFAULT_PLAN in names
+               else options.index(labels[_first_plan(ps)]) if labels else 0)
+    carry_over(PLAN, options, default_index=default)
+    choice = where.selectbox(label, options, index=default, key=PLAN, bind="query-params")
+    if choice not in labels:
+        return None
+    return ps.row(labels.index(choice), named=True)
+
+
+def _first_plan(ps: pl.DataFrame) -> int:
+    """Without 富山県成長戦略: a 富山県 plan with KPIs (as in the synthetic data), else the first
+    prefecture's plan with KPIs, else the first plan with KPIs."""
+    has_kpis = pl.col("kpi_count") > 0
+    for condition in (has_kpis & pl.col("entity").str.starts_with("富山県"),
+                      has_kpis & (pl.col("entity_type") == "prefecture"), has_kpis):
+        hits = ps.with_row_index("_i").filter(condition)["_i"]
+        if hits.len():
+            return int(hits[0])
+    return 0
+
+
+def method_picker(container=None, *, horizontal: bool = True) -> str:
+    """判定方式 (URL key `method`; the same radio, options and labels as the other pages)."""
+    where = container or st
+    carry_over(METHOD, list(status.METHOD_LABELS), status.METHOD_LABELS.get)
+    return where.radio("判定方式", list(status.METHOD_LABELS), format_func=status.METHOD_LABELS.get, key=METHOD,
+                       bind="query-params", horizontal=horizontal,
+                       help="期待値方式: 期待値に対する進捗率で5段階。A/B/N/F方式: 達成率と経過期間の比較（国の方式）。"
+                            "基準はサイドバーの「判定の方式と基準」で説明・変更できます。")
+
+
+def year_picker(plan: dict | None = None, entity: dict | None = None, *, label: str = "評価年度",
+                container=None) -> int | None:
+    """Evaluation year (URL key `year`): the years with actuals; None = each KPI's latest actual year."""
+    years = run("plan_years", plan=plan["plan_id"] if plan else None,
+                entity=entity["entity_id"] if entity else None)["fiscal_year"].to_list()
+    return fy_selectbox(label, [None] + years, key=YEAR, container=container,
+                        help="実績値のある年度から選びます。既定はKPIごとに実績のある最新の年度です。")
+
+
+def fy_selectbox(label: str, years: list, *, key: str, index: int = 0, container=None, help: str | None = None):
+    """A bound selectbox of fiscal years (None = 最新の実績年度) whose links survive the Western-years setting.
+
+    The URL holds the label, and the label follows the setting (R6（2024） or 2024); a link made with the
+    other setting (or a hand-typed year=2024) is read here and rewritten to this setting's label.
+    """
+    def label_of(y):
+        return LATEST if y is None else fy(y)
+
+    raw = st.query_params.get(key)
+    if raw and raw not in [label_of(y) for y in years]:
+        match = next((y for y in years if y is not None and raw in (format_fiscal_year(y), str(y))), None)
+        if match is not None:
+            st.session_state[key] = match
+            try:
+                st.query_params[key] = label_of(match)
+            except Exception:  # bound on this page already: the widget writes the URL itself
+                pass
+    carry_over(key, years, label_of, default_index=index)
+    return (container or st).selectbox(label, years, index=index, format_func=label_of, key=key,
+                                       bind="query-params", help=help)
+
+
+def settings_summary(plan: dict | None = None, year: int | None = None) -> str:
+    parts = []
+    if plan:
+        parts.append(f"{plan['plan']}（{plan['entity']}）")
+    parts.append(f"評価年度: {LATEST if year is None else fy(year)}")
+    parts.append(f"判定方式: {status.METHOD_LABELS[method()]}")
+    if bands() != tuple(db.SETTINGS[k][0] for k in BAND_KEYS):
+        parts.append("判定基準: " + " / ".join(f"{b:g}" for b in bands()))
+    return "｜".join(parts)
+
+
+SHARED_KEYS = (ENTITY, PLAN, YEAR, METHOD, WESTERN, PRESENT, *BAND_KEYS.values())
+
+
+def link_params(**extra) -> dict[str, str]:
+    """The shared filters now in the URL plus `extra`: for links to another page that keep the view."""
+    params = {k: st.query_params[k] for k in SHARED_KEYS if k in st.query_params}
+    params.update({k: str(v) for k, v in extra.items() if v is not None})
+    return params
+
+
+def open_kpi(kpi_id: str) -> None:
+    """Go to the 指標 page showing this KPI, keeping the shared filters."""
+    st.switch_page("pages/indicator.py", query_params=link_params(kpi=kpi_id))
+
+
+def expected_path(kpi: dict) -> list[tuple[int, float]]:
+    """(fiscal year, expected value) for each year from the baseline to the final target, from the rules
+    (the evaluate query at each year), so the chart's expected path is exactly what the status uses.
+
+    Evaluated for the KPI's whole plan at each year: the same cached results serve every other KPI of
+    the plan and the 概要 page's year picker, so only the first KPI of a plan waits.
+    """
+    y0, tfy = kpi.get("baseline_fy"), kpi.get("target_fy")
+    if tfy is None:
+        return []
+    start = y0 if y0 is not None else kpi.get("eval_fy") or tfy
+    path = []
+    for y in range(int(start), int(tfy) + 1):
+        frame = evaluate(plan=kpi["plan_id"], eval_year=y).filter(pl.col("kpi_id") == kpi["kpi_id"])
+        if frame.height and frame["expected_value"][0] is not None:
+            path.append((y, float(frame["expected_value"][0])))
+    return path
+
+
+def table_height(rows: int, limit: int = 560) -> int:
+    """Tall enough to show every row up to `limit` pixels (st.dataframe rows are 35 px)."""
+    return min(limit, 38 + 35 * max(rows, 1))
+
+
+def id_picker(label: str, labels: dict[str, str], *, key: str, default: str | None = None, container=None,
+              help: str | None = None) -> str | None:
+    """A selectbox whose choice lives in the URL as an id (?key=<id>) rather than as its label.
+
+    For choices whose labels are long or not unique (KPIs, indicators). The id is remembered for the
+    session too, so coming back to the page (which drops page-only URL parameters) shows the same item.
+    """
+    if not labels:
+        return None
+    ids = list(labels)
+    wanted = url_param(key) or st.session_state.get(f"_{key}")
+    selected = wanted if wanted in labels else (default if default in labels else ids[0])
+    st.session_state[f"_{key}"] = selected
+    st.session_state[f"_{key}_pick"] = selected
+    set_url_param(key, selected)
+
+    def changed():
+        st.session_state[f"_{key}"] = st.session_state[f"_{key}_pick"]
+        set_url_param(key, st.session_state[f"_{key}"])
+
+    (container or st).selectbox(label, ids, format_func=labels.get, key=f"_{key}_pick", on_change=changed, help=help)
+    return selected
+
+
+def choose_id(key: str, value: str) -> None:
+    """Make `value` the choice of id_picker `key` (from a click elsewhere, e.g. a table row)."""
+    st.session_state[f"_{key}"] = value
+    set_url_param(key, value)
+
+
+def url_param(key: str) -> str | None:
+    """A URL parameter no widget is bound to (e.g. the KPI id of the 指標 page)."""
+    value = st.query_params.get(key)
+    return value or None
+
+
+def set_url_param(key: str, value: str | None) -> None:
+    if value:
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value
+    elif key in st.query_params:
+        del st.query_params[key]

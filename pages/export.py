@@ -1,4 +1,89 @@
-"""出力 — 会議資料（スライド・配布資料・データ）"""
-from kpiboard import ui
+"""出力 — 会議資料（スライド・配布資料・Webページ・データ・グラフ画像）を作る"""
+import streamlit as st
 
-ui.page_header("出力", "準備中: このページは次の作業で実装されます。")
+from kpiboard import export, status, ui
+from kpiboard.export import browser, figures, png
+
+ui.page_header("出力", "会議に持っていく資料を作ります。どの形式も同じ判定結果・判定方法・出典を載せます。")
+
+# The same pickers (and URL keys) as the other pages, so a view opened elsewhere exports as it is.
+with ui.filter_bar():
+    c1, c2, c3, c4 = st.columns([2, 4, 2, 2])
+    entity = ui.entity_picker(container=c1)
+    plan = ui.plan_picker(entity, container=c2)
+    year = ui.year_picker(plan, entity, container=c3)
+    method = ui.method_picker(c4)
+if plan is None:
+    st.info("計画がありません。「データ取込」から計画と KPI を読み込んでください。")
+    st.stop()
+bands = ui.bands()  # the app-wide bands (sidebar「判定の方式と基準」)
+ui.context_line(ui.settings_summary(plan, year))
+st.caption(status.method_explanation(method, bands))
+
+has_browser = browser.available()
+choices = [f for f in export.FORMATS if f != "png"]
+formats = st.multiselect("形式", choices, default=choices, format_func=lambda f: export.FORMATS[f][0], key="export_formats")
+if not has_browser:
+    st.warning(browser.MISSING + " スライドと PDF はそれまで作れません（HTML・xlsx・CSV は作れます）。")
+    formats = [f for f in formats if f not in export.NEEDS_BROWSER]
+
+# What the files were made from: when the choice changes, the old files are not offered any more.
+settings = (plan["plan_id"], plan["entity_id"], year, method, tuple(bands), ui.data_version(), ui.western_years())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def report_for(plan_id, entity_id, year, method, bands, version, western):
+    return export.build_report(plan_id, entity_id, year, method, bands, directory=ui.data_directory(),
+                               western_years=western)
+
+
+if st.button("作成", type="primary", disabled=not formats, key="export_make", icon=":material/description:"):
+    files = {}
+    with st.status("資料を作成中…", expanded=True) as box:
+        bar = st.progress(0.0, text="判定結果を集めています")
+        try:
+            report = report_for(*settings)
+            for i, fmt in enumerate(formats):
+                name = export.FORMATS[fmt][0]
+                box.update(label=f"作成中: {name}（{i + 1}/{len(formats)}）")
+
+                def step(share, message, i=i, name=name):
+                    bar.progress(min(1.0, (i + share) / len(formats)), text=f"{name}: {message}")
+
+                step(0.0, "開始")
+                files[fmt] = (report.filename(fmt), export.export(report, fmt, step))
+                st.write(f"✓ {name}（{len(files[fmt][1]) / 1024:,.0f} KB）")
+            bar.progress(1.0, text="完了")
+            box.update(label=f"作成しました（{len(files)} 件）", state="complete", expanded=False)
+        except export.ExportError as e:
+            box.update(label="作成できませんでした", state="error")
+            st.error(str(e))
+    st.session_state["export_files"] = {"settings": settings, "files": files}
+
+made = st.session_state.get("export_files")
+if made and made["files"]:
+    if made["settings"] != settings:
+        st.info("計画・評価年度・判定方式などを変えました。新しい設定で「作成」を押してください。")
+    else:
+        st.subheader("ダウンロード")
+        cols = st.columns(min(len(made["files"]), 5))
+        for col, (fmt, (name, data)) in zip(cols * 2, made["files"].items()):
+            col.download_button(export.FORMATS[fmt][0], data, file_name=name, mime=export.FORMATS[fmt][1],
+                                key=f"export_dl_{fmt}", icon=":material/download:", on_click="ignore")
+
+st.subheader("グラフ画像（PNG・1920px）")
+try:
+    report = report_for(*settings)
+except export.ExportError as e:
+    st.error(str(e))
+    st.stop()
+charts = figures.report_charts(report)
+picked = st.selectbox("グラフ", range(len(charts)), format_func=lambda i: charts[i][1], key="export_chart")
+key, title, make = charts[picked]
+fig = make()
+ui.chart(fig, key="export_chart_preview")
+if has_browser:
+    png.chart_download(fig, f"{report.plan}_{key}", key="export_png")
+else:
+    st.caption("PNG で保存するには Chromium が必要です。")
+ui.source_caption(f"{report.plan}（{report.entity}）— 各指標の出典はグラフ下、全出典は資料の最終ページ／xlsx の「出典」シート")

@@ -1,4 +1,210 @@
-"""指標 — 個別KPIの推移と背景"""
-from kpiboard import ui
+"""指標 — What exactly is going on with this KPI?"""
+import polars as pl
+import streamlit as st
 
-ui.page_header("指標", "準備中: このページは次の作業で実装されます。")
+from kpiboard import charts, schema, search, status, trajectory, ui
+from kpiboard.parsing import format_value
+
+ui.page_header("指標", "この KPI で何が起きているか: 推移と見通し、目標までに必要な変化、背景・注記・出典、関連する施策")
+
+SEARCH_COLUMNS = ["kpi_name", "area", "item_code", "measure", "entity", "plan", "unit", "kpi_id"]
+BASIS_JA = {"document": "資料に記載", "reading": "当方の読み（資料に記載なし）"}
+
+bar = ui.filter_bar()
+with bar:
+    c1, c2, c3, c4 = st.columns([2, 4, 2, 2])
+    entity = ui.entity_picker(container=c1)
+    plan = ui.plan_picker(entity, allow_all=True, container=c2)
+    year = ui.year_picker(plan, entity, container=c3)
+    method = ui.method_picker(c4)
+    if st.session_state.get("q"):
+        ui.carry_over("q", [st.session_state["q"]], default_index=-1)
+    query = st.text_input("検索", key="q", bind="query-params", placeholder="例: オンライン、ｳｪﾙﾋﾞｰｲﾝｸﾞ、すたーとあっぷ",
+                          help="指標名・分野・項目・施策・計画・自治体名から探します。全角/半角、ひらがな/カタカナ、"
+                               "大文字/小文字は区別しません。空白で区切ると、すべての語を含む KPI に絞り込みます。")
+    wanted = st.pills("判定で絞り込み", list(status.statuses(method)), selection_mode="multi", key="st",
+                      bind="query-params")
+
+rows = ui.evaluate(plan=plan["plan_id"] if plan else None, entity=entity["entity_id"] if entity else None,
+                   eval_year=year)
+found = search.filter_frame(rows, query, SEARCH_COLUMNS)
+if wanted:
+    found = found.filter(pl.col("status").is_in(wanted))
+
+if rows.is_empty():
+    st.info("この条件の KPI はありません。計画や自治体の選択を変えてください。")
+    st.stop()
+if found.is_empty():
+    st.info(f"「{query}」に一致する KPI はありません（{rows.height} 件から検索）。語を減らすか、計画を「すべての計画」にしてください。")
+    st.stop()
+
+
+def kpi_label(r: dict) -> str:
+    where = "" if plan else f"［{r['entity']}］"
+    item = f"{r['item_code']} " if r["item_code"] else ""
+    return f"{status.STATUS_STYLE.get(r['status'], {}).get('mark', '')} {item}{r['kpi_name']} {where}".strip()
+
+
+# The KPI shown lives in the URL as its id (?kpi=<kpi_id>); the picker and a click in the list write it.
+ids = found["kpi_id"].to_list()
+labels = dict(zip(ids, (kpi_label(r) for r in found.iter_rows(named=True))))
+# Without a choice, open the first KPI that has a figure to show.
+# Without a choice, open the KPI with the most to show: an actual, else a baseline and a target.
+score = (pl.col("actual_value").is_not_null().cast(pl.Int8) * 4
+         + (pl.col("baseline_value").is_not_null() & pl.col("target_value").is_not_null()).cast(pl.Int8) * 2
+         + pl.col("target_value").is_not_null().cast(pl.Int8))
+first = found.with_columns(score.alias("_score")).sort("_score", descending=True, maintain_order=True)["kpi_id"][0]
+
+
+def _clicked():
+    chosen = st.session_state["kpi_list"].selection.rows
+    if chosen:
+        ui.choose_id("kpi", st.session_state["_kpi_list_ids"][chosen[0]])
+
+
+if ui.presenting():
+    with bar:
+        selected = ui.id_picker("表示する KPI", labels, key="kpi", default=first)
+    detail_area = st.container()
+else:
+    list_area, detail_area = st.columns([2, 3], gap="large")
+    with list_area:
+        selected = ui.id_picker("表示する KPI", labels, key="kpi", default=first, help="下の一覧の行を選んでも切り替わります")
+        st.caption(f"{found.height} 件" + (f"（{rows.height} 件中）" if found.height != rows.height else ""))
+        listing = found.select(
+            pl.col("status").map_elements(status.label, return_dtype=pl.Utf8).alias("判定"),
+            *([] if plan else [pl.col("entity").alias("自治体")]),
+            pl.col("item_code").alias("項目"), pl.col("kpi_name").alias("指標名"))
+        st.session_state["_kpi_list_ids"] = ids
+        st.dataframe(listing, hide_index=True, width="stretch", height=ui.table_height(found.height, 640),
+                     key="kpi_list", on_select=_clicked, selection_mode="single-row",
+                     column_config={"指標名": st.column_config.TextColumn(width="large")})
+        ui.source_caption("判定は「判定の方式と基準」による（evaluate クエリ）。各 KPI の出典は右の詳細に表示")
+
+kpi = found.row(ids.index(selected), named=True)
+detail = ui.run("kpi_detail", kpi_id=selected).row(0, named=True)
+observations = ui.run("kpi_observations", kpi_id=selected)
+unit = kpi["unit"] or ""
+
+with detail_area:
+    st.subheader(kpi["kpi_name"])
+    facts = [kpi["entity"], kpi["plan"], kpi["area"], f"項目 {kpi['item_code']}" if kpi["item_code"] else None,
+             f"単位 {unit}" if unit else None, f"方向 {schema.DIRECTION_JA.get(kpi['direction'], kpi['direction'])}",
+             "累計値で判定" if kpi["cumulative"] else None]
+    ui.status_badge(kpi["status"], "1.1rem")
+    st.caption("｜".join(f for f in facts if f))
+    ui.context_line(ui.settings_summary(None, year))
+
+    m = st.columns(3)
+    m[0].metric("基準値", ui.value_text(kpi["baseline_value"], unit), help="基準年度: " + ui.fy(kpi["baseline_fy"]))
+    m[1].metric(f"実績値（{ui.fy(kpi['eval_fy'])}）" if kpi["eval_fy"] else "実績値",
+                ui.value_text(kpi["actual_value"], unit))
+    m[2].metric(f"目標値（{ui.fy(kpi['target_fy'])}）" if kpi["target_fy"] else "目標値",
+                ui.value_text(kpi["target_value"], unit))
+    m = st.columns(3)
+    m[0].metric("期待値（評価年度）", ui.approx_text(kpi["expected_value"], unit),
+                help="評価年度の目標値、なければ基準値から最終目標値への直線上の値")
+    m[1].metric("進捗率", ui.ratio_text(kpi["progress_ratio"]), help="(実績−基準)/(期待値−基準)。100% で期待どおり")
+    m[2].metric("達成率", ui.ratio_text(kpi["achievement_rate"]), help="(実績−基準)/(目標−基準)")
+
+    need = trajectory.required_yearly_change(kpi)
+    speed = trajectory.pace(kpi, observations)
+    proj = trajectory.projection(kpi, observations)
+    lines = []
+    if need and need.already_met:
+        lines.append(f"**最終目標を達成済み**（{ui.fy(need.from_fy)} の実績 {format_value(need.from_value, unit)}）")
+    elif need:
+        start = "実績" if need.from_kind == "actual" else "基準値"
+        years = need.to_fy - need.from_fy
+        lines.append(f"**目標達成に必要な変化: 年 {ui.change_text(need.per_year, unit)}**"
+                     f"（{ui.fy(need.from_fy)} の{start} {format_value(need.from_value, unit)} から "
+                     f"{ui.fy(need.to_fy)} の目標 {format_value(need.to_value, unit)} まで {years} 年）")
+    if speed is not None:
+        lines.append(f"これまでのペース: 年 {ui.change_text(speed, unit)}")
+    if proj:
+        lines.append(f"このペースが続くと {ui.fy(proj[2])} に {ui.approx_text(proj[3], unit)} の見込み"
+                     + (f"（目標 {format_value(kpi['target_value'], unit)}）" if kpi["target_value"] is not None else ""))
+    if not lines:
+        lines.append("目標までに必要な変化は計算できません（基準値か実績値と、最終目標値の両方が必要です）。")
+    st.markdown("  \n".join(lines))
+
+    if observations.filter(pl.col("value").is_not_null() | pl.col("cumulative_value").is_not_null()).is_empty():
+        st.info("この KPI には数値（基準値・目標値・実績値）の記録がないため、推移のグラフはありません"
+                + ("（定性的な KPI）。" if kpi["direction"] == "qualitative" else "。"))
+        ui.source_caption(kpi["source"] or "―")
+    else:
+        fig = charts.trajectory_figure(kpi, observations, western_years=ui.western_years(),
+                                       expected=ui.expected_path(kpi), title="推移と見通し")
+        ui.chart(fig, key="indicator_trajectory")
+
+    tabs = st.tabs(["背景・考え方", "値の原文と注記", "参考値", "関連する施策", "同じ指標の KPI", "変更履歴"])
+    with tabs[0]:
+        shown = False
+        for title, text in (("KPI の記述", detail["statement"]), ("背景・考え方", detail["background"]),
+                            ("施策・取組", detail["measure"]), ("分野（戦略の柱）の方向", detail["area_statement"]),
+                            ("注記", detail["note"])):
+            if text:
+                st.markdown(f"**{title}**")
+                st.markdown(text)
+                shown = True
+        if not shown:
+            st.info("背景・考え方の記述はありません。")
+        ui.source_caption(detail["source"] or "―")
+    with tabs[1]:
+        if observations.is_empty():
+            st.info("この KPI には基準値・目標値・実績値が記録されていません。")
+        else:
+            obs_view = observations.with_columns(
+                pl.col("value_kind").replace_strict(schema.VALUE_KIND_JA, default=pl.col("value_kind")).alias("種別"),
+                pl.struct("fiscal_year", "year_text").map_elements(
+                    lambda r: ui.fy(r["fiscal_year"]) + (f"（原文 {r['year_text']}）" if r["year_text"] else ""),
+                    return_dtype=pl.Utf8).alias("年度"),
+                pl.struct("value", "unit").map_elements(lambda r: ui.value_text(r["value"], r["unit"]),
+                                                        return_dtype=pl.Utf8).alias("読み取った値"),
+            ).select("種別", "年度", pl.col("original_text").alias("原文"), "読み取った値",
+                     pl.col("qualifier").alias("修飾（以上・見込み等）"), pl.col("cumulative_value").alias("累計値"),
+                     pl.col("note").alias("注記"), pl.col("source").alias("出典"))
+            ui.show_table(obs_view, "各行の「出典」列（原文はそのまま、数値は読み取った値）")
+    with tabs[2]:
+        refs = ui.run("kpi_references", kpi_id=selected)
+        if refs.is_empty():
+            st.info("参考値（全国平均・順位など）の記録はありません。")
+        else:
+            ui.show_table(refs.select(
+                pl.col("label").alias("項目"),
+                pl.struct("fiscal_year", "year_text").map_elements(
+                    lambda r: r["year_text"] or ui.fy(r["fiscal_year"]), return_dtype=pl.Utf8).alias("年"),
+                pl.col("original_text").alias("原文"), pl.col("note").alias("注記"), pl.col("source").alias("出典")),
+                "各行の「出典」列")
+    with tabs[3]:
+        linked = ui.run("kpi_initiatives", kpi_id=selected)
+        if linked.is_empty():
+            st.info("この KPI に対応付けられた施策はありません。")
+        else:
+            ui.show_table(linked.select(
+                pl.col("code").alias("施策番号"), pl.col("title").alias("施策"), pl.col("department").alias("担当"),
+                pl.col("basis").replace_strict(BASIS_JA, default=pl.col("basis")).alias("対応の根拠"),
+                pl.col("note").alias("注記"), pl.col("source").alias("出典")), "各行の「出典」列")
+            st.page_link("pages/initiatives.py", label="施策・予算で見る", icon=":material/account_tree:")
+    with tabs[4]:
+        same = ui.run("same_indicator", kpi_id=selected)
+        if same.is_empty():
+            st.info("同じ指標（indicator_id）を測る KPI は他にありません。")
+        else:
+            st.caption(f"同じ指標を測る KPI: {same['total'][0]} 件" + ("（先頭 50 件を表示）" if same["total"][0] > 50 else ""))
+            ui.show_table(same.select(pl.col("entity").alias("自治体"), pl.col("plan").alias("計画"),
+                                      pl.col("item_code").alias("項目"), pl.col("kpi_name").alias("指標名")),
+                          "KPI の indicator_id（同じ指標を測る KPI に同じ値）")
+            st.page_link("pages/compare.py", label="比較で並べて見る", icon=":material/compare_arrows:",
+                         query_params=ui.link_params(ind=kpi["indicator_id"]))
+    with tabs[5]:
+        history = ui.run("kpi_history", kpi_id=selected)
+        if history.is_empty():
+            st.info("データ取込による値の変更はありません。")
+        else:
+            ui.show_table(history.select(
+                pl.col("changed_at").alias("日時"),
+                pl.col("value_kind").replace_strict(schema.VALUE_KIND_JA, default=pl.col("value_kind")).alias("種別"),
+                pl.col("fiscal_year").map_elements(ui.fy, return_dtype=pl.Utf8).alias("年度"),
+                pl.col("old_original_text").alias("変更前"), pl.col("new_original_text").alias("変更後"),
+                pl.col("file_name").alias("ファイル"), pl.col("user_name").alias("取込者")), "観測値の変更履歴（observation_history）")

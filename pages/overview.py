@@ -2,37 +2,130 @@
 import polars as pl
 import streamlit as st
 
-from kpiboard import status, ui
+from kpiboard import charts, status, ui
 
-ui.page_header("概要", "計画ごとの KPI と進捗判定")
+ui.page_header("概要", "この計画は順調か: 判定の内訳、まず確認したいKPI、データの鮮度と出典")
 
-plans = ui.run("plans_list")
-if plans.is_empty():
-    st.info("データがありません。データ取込から KPI を読み込んでください。")
+with ui.filter_bar():
+    c1, c2, c3, c4 = st.columns([2, 4, 2, 2])
+    entity = ui.entity_picker(container=c1)
+    plan = ui.plan_picker(entity, container=c2)
+    year = ui.year_picker(plan, entity, container=c3)
+    method = ui.method_picker(c4)
+
+if plan is None:
+    st.info("計画がありません。「データ取込」から計画と KPI を読み込んでください。")
+    st.stop()
+ui.context_line(ui.settings_summary(plan, year))
+if plan["kpi_count"] == 0:
+    st.info(f"「{plan['plan']}」には KPI がありません（施策・事業のみの計画です）。施策と予算は「施策・予算」で確認できます。")
+    st.page_link("pages/initiatives.py", label="施策・予算を開く", icon="🗂️", query_params=ui.link_params())
     st.stop()
 
-labels = [f"{r['entity']}｜{r['plan']}" for r in plans.iter_rows(named=True)]
-default = next((i for i, r in enumerate(plans.iter_rows(named=True)) if r["plan"] == "富山県成長戦略"), 0)
-choice = st.selectbox("計画", labels, index=default, key="plan", bind="query-params")
-method = st.radio("判定方式", list(status.METHOD_LABELS), format_func=status.METHOD_LABELS.get, horizontal=True,
-                  key="method", bind="query-params")
-plan = plans.row(labels.index(choice), named=True)
+rows = ui.evaluate(plan=plan["plan_id"], eval_year=year)
+source = f"{plan['plan']}（{plan['entity']}）の KPI・基準値・目標値・実績値（各行の出典は KPI 一覧の「出典」列）"
+total = rows.height
 
-rows = ui.run("evaluate", plan=plan["plan_id"], method=method)
-counts = rows.group_by("status").len()
+# 1. Status counts and shares
+counts = dict(rows.group_by("status").len().iter_rows())
 cols = st.columns(len(status.statuses(method)))
 for col, s in zip(cols, status.statuses(method)):
-    n = counts.filter(pl.col("status") == s)["len"].sum()
-    col.metric(status.label(s), f"{n} 件")
+    n = int(counts.get(s, 0))
+    col.metric(status.label(s), f"{n} 件", delta=f"{100 * n / total:.0f}%" if total else "―", delta_color="off",
+               delta_arrow="off", border=True)
+st.caption(f"KPI {total} 件の判定（{status.METHOD_LABELS[method]}）。割合は全 KPI に占める件数の割合です。")
 
-view = rows.select(
-    pl.col("area").alias("分野"), pl.col("item_code").alias("項目"), pl.col("kpi_name").alias("指標名"),
-    pl.col("baseline_value").alias("基準値"), pl.col("target_value").alias("目標値"),
-    pl.col("target_fy").map_elements(ui.fy, return_dtype=pl.Utf8).alias("目標年度"),
-    pl.col("actual_value").alias("実績値"),
-    pl.col("status").map_elements(status.label, return_dtype=pl.Utf8).alias("判定"),
-    pl.col("source").alias("出典"),
-)
-st.dataframe(view, hide_index=True, width="stretch")
-st.caption(status.method_explanation(method))
-ui.source_caption(f"{plan['plan']}（{plan['entity']}）— 各行の「出典」列")
+# 2. Per area/pillar and the KPIs to look at first
+left, right = ui.columns([3, 2], gap="large")
+with left:
+    by_area = rows.with_columns(pl.col("area").fill_null("（分野なし）"))
+    ui.chart(charts.status_bar_figure(by_area, group="area", method=method, title="分野（戦略の柱）別の判定",
+                                      source=source), key="overview_area_chart")
+with right:
+    st.subheader("まず確認したい KPI")
+    attention = status.attention(rows, limit=5)
+    undetermined = rows.filter(pl.col("status").is_in(["判定不能", "N", "F"]))
+    if attention.is_empty():
+        if undetermined.height == total:
+            reasons = undetermined.with_columns(
+                pl.struct(pl.all()).map_elements(status.undetermined_reason, return_dtype=pl.Utf8).alias("reason"))
+            reason_counts = "、".join(f"{r} {n} 件" for r, n in reasons.group_by("reason").len().sort("len", descending=True).iter_rows())
+            st.info(f"判定できる KPI がありません（{reason_counts}）。実績値を取り込むと進捗を判定できます。"
+                    "基準値・目標値は下の KPI 一覧で確認できます。", icon="ℹ️")
+        else:
+            st.success("遅れ・やや遅れの KPI はありません。", icon="✅")
+    for r in attention.iter_rows(named=True):
+        with st.container(border=True, key=f"attention_{r['kpi_id']}"):
+            st.markdown(f"{status.badge_html(r['status'], '0.85rem')} **{r['kpi_name']}**", unsafe_allow_html=True)
+            st.caption(f"{r['area'] or ''} {r['item_code'] or ''}｜実績 {ui.value_text(r['actual_value'], r['unit'], r['eval_fy'])}"
+                       f"／期待値 {ui.approx_text(r['expected_value'], r['unit'])}／進捗率 {ui.ratio_text(r['progress_ratio'])}")
+            if not ui.presenting():
+                st.button("詳しく見る", key=f"open_{r['kpi_id']}", on_click=ui.open_kpi, args=(r["kpi_id"],),
+                          icon=":material/query_stats:", type="tertiary")
+    if not attention.is_empty():
+        ui.source_caption("各 KPI の出典は KPI 一覧の「出典」列")
+
+# 3. Per area table
+order = list(status.statuses(method))
+area_order = rows["area"].fill_null("（分野なし）").unique(maintain_order=True).to_list()
+area_table = (rows.with_columns(pl.col("area").fill_null("（分野なし）"))
+              .group_by("area", "status").len()
+              .pivot(on="status", index="area", values="len")
+              .fill_null(0))
+for s in order:
+    if s not in area_table.columns:
+        area_table = area_table.with_columns(pl.lit(0, pl.UInt32).alias(s))
+area_table = (area_table.select("area", *order)
+              .with_columns(pl.sum_horizontal(order).alias("計"))
+              .with_columns(pl.col("area").replace_strict({a: i for i, a in enumerate(area_order)}, default=999).alias("_o"))
+              .sort("_o").drop("_o")
+              .rename({"area": "分野（戦略の柱）", **{s: status.label(s) for s in order}}))
+st.subheader("分野別の内訳")
+ui.show_table(area_table, source)
+
+# 4. Every KPI of the plan
+st.subheader("KPI 一覧")
+view = rows.with_columns(
+    pl.struct(pl.all()).map_elements(lambda r: status.label(r["status"]), return_dtype=pl.Utf8).alias("判定"),
+    pl.struct(pl.all()).map_elements(lambda r: ui.value_text(r["baseline_value"], r["unit"], r["baseline_fy"]),
+                                     return_dtype=pl.Utf8).alias("基準値"),
+    pl.struct(pl.all()).map_elements(lambda r: ui.value_text(r["target_value"], r["unit"], r["target_fy"]),
+                                     return_dtype=pl.Utf8).alias("目標値"),
+    pl.struct(pl.all()).map_elements(lambda r: ui.value_text(r["actual_value"], r["unit"], r["eval_fy"]),
+                                     return_dtype=pl.Utf8).alias("実績値"),
+    pl.struct(pl.all()).map_elements(lambda r: ui.ratio_text(r["progress_ratio"]), return_dtype=pl.Utf8).alias("進捗率"),
+    pl.struct(pl.all()).map_elements(lambda r: ui.ratio_text(r["achievement_rate"]), return_dtype=pl.Utf8).alias("達成率"),
+).select("判定", pl.col("area").alias("分野"), pl.col("item_code").alias("項目"), pl.col("kpi_name").alias("指標名"),
+         "基準値", "目標値", "実績値", "進捗率", "達成率", pl.col("source").alias("出典"), "kpi_id")
+if ui.presenting():
+    ui.show_table(view.drop("kpi_id"), source)
+else:
+    st.caption("行を選ぶと「指標」ページでその KPI の推移・背景・出典を開きます。")
+    picked = ui.show_table(view, source, key="overview_kpis", on_select="rerun",
+                           column_config={"kpi_id": None, "指標名": st.column_config.TextColumn(width="large")})
+    if picked is not None and picked.selection.rows:
+        ui.open_kpi(view["kpi_id"][picked.selection.rows[0]])
+
+# 5. Freshness and sources
+st.subheader("データの鮮度と出典")
+fresh = ui.run("data_freshness", plan=plan["plan_id"]).row(0, named=True)
+dataset = ui.table("dataset")
+as_of = dataset["data_as_of"][0] if dataset.height else None
+manifest = ui.manifest()
+f1, f2, f3, f4 = st.columns(4)
+f1.metric("データの時点", as_of or "―", help="データセットに記録された時点（原本資料の作成時点など）")
+f2.metric("最新の実績年度", ui.fy(fresh["latest_actual_fy"]) if fresh["latest_actual_fy"] else "実績なし")
+f3.metric("実績のある KPI", f"{fresh['kpis_with_actual']} / {fresh['kpi_count']} 件")
+f4.metric("最終取込", (fresh["last_changed_at"] or "取込なし")[:16],
+          help="データ取込で値が更新された最後の日時")
+kind = "合成データ" if ui.is_synthetic() else ("埋め込みデータ（原本資料から作成）" if manifest.get("built_from") == "data/sources"
+                                               else "取込データ")
+st.caption(f"データの種類: {kind}｜{dataset['name'][0] if dataset.height else ''}｜データ版 {manifest.get('version', '―')}｜"
+           f"基準値 {fresh['baseline_count']} 件・目標値 {fresh['target_count']} 件・実績値 {fresh['actual_count']} 件")
+sources = ui.run("plan_sources", plan=plan["plan_id"]).select(
+    pl.col("document").alias("資料"), pl.col("sections").alias("節の数"), pl.col("kpis").alias("KPI"),
+    pl.col("figures").alias("数値"), pl.col("example").alias("出典の例"))
+ui.show_table(sources, "各 KPI・数値に記録された出典（source 列）を資料ごとに集計")
+if dataset.height and dataset["description"][0]:
+    st.caption(dataset["description"][0])
+st.caption(status.method_explanation(method, ui.bands()))

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the tests need and runs all of them, browser tests included:
-# Debian's chromium, CJK fonts and poppler (for PDF checks), then the Python packages, then pytest.
+# Debian's chromium, CJK fonts (IPAex Gothic: a TrueType font Chromium embeds in PDFs) and poppler (for PDF checks), then the Python packages, then pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
-for pkg in chromium fonts-noto-cjk poppler-utils; do
+for pkg in chromium fonts-noto-cjk fonts-ipaexfont-gothic poppler-utils; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -21,7 +21,7 @@ def page():
 
 
 def test_overview_opens_on_toyama_and_filter_goes_into_url(server, page):
-    page.goto(server + "/overview")
+    page.goto(server + "/")  # 概要 is the default page: its address is the app root
     wait_for_app(page)
     assert_no_exception(page)
     assert page.get_by_role("heading", name="概要").is_visible()

@@ -1,0 +1,943 @@
+"""Import the KPI sheets policy staff keep in Excel (.xlsx) or CSV into the data directory.
+
+`import_files([...], directory, dry_run=...)` reads every file, parses every cell with
+`parsing.parse_value`, matches entities, plans and KPIs by name, and compares each value with the one
+stored for the same KPI × fiscal year × kind. Then, and only if no file has an error, it writes all
+changed tables in one `store.write_tables` call (temporary files and renames). Nothing is written for a
+dry run, for a file with errors, or when nothing changed (so re-importing a file leaves the directory
+byte-for-byte as it was). A replaced value is kept in `observation_history` with time, file and user.
+
+Nothing is guessed silently: what the importer infers (a direction, a blank 自治体 taken from the row
+above, a new entity) is reported as a warning with file, sheet, row and column; what it cannot read is
+an error there. Reading files and headers lives in `importer_read`.
+"""
+from __future__ import annotations
+
+import getpass
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+import uuid
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterable
+
+import polars as pl
+
+from . import schema, store
+from .eras import YearParseError, YearRef, parse_year
+from .importer_read import (HEADER_SEARCH_ROWS, MAX_FILE_BYTES, SKIPPED_SHEETS, Cell, FileRejected, Issue, Record,
+                            cell_text, find_layout, norm_header, number_text, read_file, records)
+from .parsing import MULTIPLIERS, ParsedValue, ValueParseError, format_value, normalise_text, parse_value
+from .synth import PREFECTURES
+
+__all__ = ["MAX_FILE_BYTES", "HEADER_SEARCH_ROWS", "ImportResult", "Issue", "import_files", "import_paths",
+           "parse_cell", "try_parse_cell", "split_unit", "direction_of"]
+
+ID_PREFIX = "imp-"
+PREVIEW_ROWS = 2000  # rows of each sheet kept for the preview
+
+DIRECTION_WORDS = {
+    "increase": ("増加", "増", "上昇", "向上", "拡大", "増やす", "高く", "↑", "↗", "up", "increase", "higher"),
+    "decrease": ("減少", "減", "低下", "削減", "縮減", "減らす", "低く", "↓", "↘", "down", "decrease", "lower"),
+    "maintain_min": ("維持", "現状維持", "維持以上", "現状維持以上", "以上", "→", "maintain", "maintain_min"),
+    "maintain_max": ("維持以下", "現状維持以下", "以下", "maintain_max"),
+    "rank": ("順位", "ランク", "上位", "rank"),
+    "qualitative": ("定性", "定性的", "定性指標", "qualitative"),
+}
+_DIRECTION_OF = {w.lower(): d for d, words in DIRECTION_WORDS.items() for w in words}
+VALUE_KIND_WORDS = {
+    "baseline": ("基準値", "基準", "baseline"),
+    "target": ("目標値", "目標", "target"),
+    "actual": ("実績値", "実績", "現状値", "現状", "actual"),
+    "estimate": ("見込み", "見込", "見込値", "見込み値", "見通し", "estimate"),
+}
+_VALUE_KIND_OF = {w.lower(): k for k, words in VALUE_KIND_WORDS.items() for w in words}
+TRUE_WORDS = {"true", "1", "yes", "はい", "○", "◯", "〇", "✓", "✔", "累計", "該当"}
+FALSE_WORDS = {"false", "0", "no", "いいえ", "×", "✕", "単年", "単年度", "非該当"}
+ENTITY_TYPE_JA = {"prefecture": "都道府県", "municipality": "市区町村", "region": "連携中枢都市圏・圏域", "nation": "国"}
+STATUS_JA = {"new": "新規", "updated": "更新", "unchanged": "変更なし"}
+
+
+# ------------------------------------------------------------------------------------------ cells
+
+@lru_cache(maxsize=65536)
+def _key_text(text: str) -> str:
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", text)).lower()
+
+
+def key(text) -> str:
+    """Names compared the way people read them: full/half width, spaces and case do not matter."""
+    return _key_text(cell_text(text))
+
+
+def parse_cell(raw, qualitative: bool = False, part: int | None = None) -> ParsedValue:
+    """One value cell (str from a CSV, or int/float/datetime from Excel) → ParsedValue.
+    Raises only ValueParseError (Japanese message). A qualitative KPI keeps words as its note."""
+    if raw is None:
+        return ParsedValue(None)
+    if isinstance(raw, bool):
+        raise ValueParseError(f"「{raw}」は数値ではありません")
+    if isinstance(raw, (int, float)):
+        if raw != raw or raw in (float("inf"), float("-inf")):
+            raise ValueParseError("数値ではありません（エラー値）")
+        return ParsedValue(float(raw), original_text=number_text(raw))
+    if isinstance(raw, (datetime, date)):
+        raise ValueParseError(f"「{cell_text(raw)}」は日付として入力されています。数値を入力してください"
+                              "（Excel が日付に変えた場合は、セルの書式を「文字列」にしてください）")
+    text = str(raw)
+    try:
+        parsed = parse_value(text, part=part)
+    except ValueError as e:
+        if qualitative and text.strip():
+            return ParsedValue(None, note=normalise_text(text), original_text=text)
+        message = str(e)
+        if not re.search(r"\d", normalise_text(text)):
+            message += "。定性的な指標なら「方向」列に「定性」と記入してください"
+        raise ValueParseError(message) from None
+    if parsed.parts:
+        raise ValueParseError(f"「{text.strip()}」に複数の値（①②…）があります。指標ごとに行を分けてください")
+    if parsed.value is not None and parsed.value != parsed.value:
+        raise ValueParseError(f"「{text.strip()}」を数値として読み取れません")
+    return parsed
+
+
+def try_parse_cell(raw, qualitative: bool = False) -> tuple[ParsedValue | None, str | None]:
+    """(value, None) or (None, Japanese error): never raises."""
+    try:
+        return parse_cell(raw, qualitative), None
+    except ValueParseError as e:
+        return None, str(e)
+
+
+def split_unit(unit: str) -> tuple[str, int]:
+    """A unit with a multiplier → (base unit, factor): 千円 → (円, 1000), 百万円 → (円, 10**6), % → (%, 1)."""
+    u = normalise_text(unit)
+    for prefix in sorted(MULTIPLIERS, key=len, reverse=True):
+        if u.startswith(prefix):
+            return u[len(prefix):], MULTIPLIERS[prefix]
+    return u, 1
+
+
+def direction_of(text: str) -> str | None:
+    """増加/減少/維持/上昇/低下/以上/以下/順位/定性 or English → a direction of schema.DIRECTIONS."""
+    return _DIRECTION_OF.get(key(text))
+
+
+def _year_of(raw) -> YearRef:
+    if isinstance(raw, (datetime, date)):
+        return parse_year(f"{raw.year}.{raw.month}")
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return parse_year(number_text(raw))
+    return parse_year(str(raw).strip())
+
+
+def _h(*parts: str) -> str:
+    return hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:10]
+
+
+def _same_number(a, b) -> bool:
+    if a is None or b is None or a != a or b != b:
+        return (a is None or a != a) and (b is None or b != b)
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+
+# ------------------------------------------------------------------------------------------ result
+
+@dataclass
+class SheetPreview:
+    file: str
+    sheet: str
+    layout: str
+    header_row: int
+    headers: list[str]
+    rows: list[tuple[int, list[str]]]  # (spreadsheet row, cell texts)
+    encoding: str = ""
+
+
+@dataclass
+class ImportResult:
+    import_id: str
+    files: list[str]
+    dry_run: bool
+    kpis: list[dict] = field(default_factory=list)
+    observations: list[dict] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    errors: list[Issue] = field(default_factory=list)
+    history: list[dict] = field(default_factory=list)  # rows appended to observation_history
+    created: dict[str, int] = field(default_factory=dict)  # entities/plans/areas created
+    previews: list[SheetPreview] = field(default_factory=list)
+    written: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def counts(self) -> dict[str, int]:
+        c = Counter(f"kpis_{k['status']}" for k in self.kpis)
+        c.update(f"observations_{o['status']}" for o in self.observations)
+        out = {f"{t}_{s}": c.get(f"{t}_{s}", 0) for t in ("kpis", "observations") for s in STATUS_JA}
+        out.update({f"{t}_new": self.created.get(t, 0) for t in ("entities", "plans", "areas")})
+        out.update(warnings=len(self.warnings), errors=len(self.errors))
+        return out
+
+    @property
+    def changed(self) -> bool:
+        c = self.counts()
+        return bool(c["kpis_new"] or c["kpis_updated"] or c["observations_new"] or c["observations_updated"]
+                    or c["entities_new"] or c["plans_new"] or c["areas_new"])
+
+    def to_json(self) -> dict:
+        return {"kpis": self.kpis, "observations": self.observations,
+                "warnings": [w.as_dict() for w in self.warnings], "errors": [e.as_dict() for e in self.errors]}
+
+
+# ------------------------------------------------------------------------------------------ planner
+
+@dataclass
+class _Draft:
+    """One KPI of the import: its rows (one in the wide layout, several in the long layout)."""
+
+    ident: tuple
+    records: list[Record] = field(default_factory=list)
+
+
+class _Planner:
+    """Turns records into new/changed rows of the data directory's tables."""
+
+    def __init__(self, tables: dict[str, pl.DataFrame], result: ImportResult, user: str, now: datetime):
+        self.t = tables
+        self.r = result
+        self.user = user
+        self.now = now
+        self.entities = {r["entity_id"]: r for r in tables["entities"].to_dicts()}
+        self.entity_by_name = {key(r["name"]): r for r in self.entities.values()}
+        self.plans = {r["plan_id"]: r for r in tables["plans"].to_dicts()}
+        self.plan_by_name = {(r["entity_id"], key(r["name"])): r for r in self.plans.values()}
+        self.areas = {(r["plan_id"], r["area_code"]): r for r in tables["areas"].to_dicts()}
+        self.area_by_name = {(r["plan_id"], key(r["area_name"])): r for r in self.areas.values()}
+        self.kpis = {r["kpi_id"]: r for r in tables["kpis"].to_dicts()}
+        self.kpi_by_item = {(r["plan_id"], key(r["item_code"]), key(r["kpi_name"])): r for r in self.kpis.values()}
+        self.kpi_by_name: dict[tuple, list[dict]] = {}
+        for r in self.kpis.values():
+            self.kpi_by_name.setdefault((r["plan_id"], key(r["kpi_name"])), []).append(r)
+        self.new_entities: dict[str, dict] = {}
+        self.new_plans: dict[str, dict] = {}
+        self.new_areas: dict[tuple, dict] = {}
+        self.kpi_rows: dict[str, dict] = {}  # new or updated KPI rows
+        self.obs: dict[tuple, dict] = {}  # (kpi_id, value_kind, fiscal_year) → new row
+        self.obs_where: dict[tuple, tuple[Record, Cell]] = {}
+        self.plan_years: dict[str, list[tuple[str, int]]] = {}
+        self.reported: set[str] = set()
+        self.unknown_entities: set[str] = set()
+        self.parsed: dict[tuple, ParsedValue] = {}
+        self.kpi_order: dict[str, int] = {}  # plan_id → the largest sort_order so far
+        for r in self.kpis.values():
+            self.kpi_order[r["plan_id"]] = max(self.kpi_order.get(r["plan_id"], 0), r["sort_order"] or 0)
+        self.area_order: dict[str, int] = {}
+        for (plan_id, _), r in self.areas.items():
+            self.area_order[plan_id] = max(self.area_order.get(plan_id, 0), r["sort_order"] or 0)
+
+    # -- issues
+    def err(self, rec: Record, column: str, message: str) -> None:
+        self.r.errors.append(Issue(rec.file, rec.row, column, message, rec.sheet))
+
+    def warn(self, rec: Record, column: str, message: str) -> None:
+        self.r.warnings.append(Issue(rec.file, rec.row, column, message, rec.sheet))
+
+    @staticmethod
+    def header(rec: Record, name: str, default: str) -> str:
+        cell = rec.cells.get(name)
+        return cell.column.header if cell else default
+
+    def source(self, rec: Record, column: str | None = None) -> str:
+        where = rec.file + (f" シート「{rec.sheet}」" if rec.sheet else "") + f" {rec.row}行目"
+        if column:
+            where += f" 「{column}」列"
+        given = rec.text("source")
+        return f"{given}（取込: {where}）" if given else where
+
+    # -- entities, plans, areas
+    def entity(self, name: str, rec: Record) -> dict | None:
+        k = key(name)
+        found = self.entity_by_name.get(k) or self.entities.get(name)
+        if found:
+            return found
+        kind = entity_type(name)
+        if kind is None:
+            if k in self.unknown_entities:
+                return None  # said once per name
+            self.unknown_entities.add(k)
+            self.err(rec, self.header(rec, "entity", "自治体"),
+                     f"自治体「{name}」は未登録で、都道府県・市区町村・連携中枢都市圏のどれか判定できません。"
+                     "正式名称（例: 富山県、高岡市、熊本連携中枢都市圏）を記入してください")
+            return None
+        entity_type_, code = kind
+        row = {"entity_id": ID_PREFIX + _h("entity", k), "name": name, "entity_type": entity_type_, "code": code,
+               "central_city": None, "synthetic": False, "source": self.source(rec)}
+        self.entity_by_name[k] = self.new_entities[row["entity_id"]] = self.entities[row["entity_id"]] = row
+        self.warn(rec, self.header(rec, "entity", "自治体"),
+                  f"自治体「{name}」は未登録のため新しく登録します（種別: {ENTITY_TYPE_JA[entity_type_]}）")
+        return row
+
+    def plan(self, entity: dict, name: str, rec: Record) -> dict:
+        k = (entity["entity_id"], key(name))
+        found = self.plan_by_name.get(k)
+        if found is None and name in self.plans and self.plans[name]["entity_id"] == entity["entity_id"]:
+            found = self.plans[name]
+        if found:
+            return found
+        plan_type = rec.text("plan_type") or plan_type_of(name, entity["entity_type"])
+        row = {"plan_id": ID_PREFIX + _h("plan", entity["entity_id"], key(name)), "entity_id": entity["entity_id"],
+               "name": name, "plan_type": plan_type, "vision": None, "period_start_fy": None, "period_end_fy": None,
+               "note": "データ取込で登録", "synthetic": False, "source": self.source(rec)}
+        period = rec.text("plan_period")
+        if period:
+            try:
+                ref = parse_year(period)
+                row["period_start_fy"], row["period_end_fy"] = ref.start_fy, ref.end_fy
+            except YearParseError as e:
+                self.err(rec, self.header(rec, "plan_period", "計画期間"), str(e))
+        self.plan_by_name[k] = self.new_plans[row["plan_id"]] = self.plans[row["plan_id"]] = row
+        self.warn(rec, self.header(rec, "plan", "計画"), f"計画「{name}」（{entity['name']}）は未登録のため新しく登録します")
+        return row
+
+    def area(self, plan_id: str, name: str, rec: Record) -> str | None:
+        if not name:
+            return None
+        found = self.area_by_name.get((plan_id, key(name))) or self.areas.get((plan_id, name))
+        if found:
+            return found["area_code"]
+        order = self.area_order[plan_id] = self.area_order.get(plan_id, 0) + 1
+        row = {"plan_id": plan_id, "area_code": ID_PREFIX + _h("area", key(name))[:8], "area_name": name,
+               "statement": None, "sort_order": order, "source": self.source(rec)}
+        self.areas[(plan_id, row["area_code"])] = self.area_by_name[(plan_id, key(name))] = row
+        self.new_areas[(plan_id, row["area_code"])] = row
+        return row["area_code"]
+
+    # -- one KPI
+    def explicit(self, draft: _Draft, name: str):
+        """The value a KPI's rows give for an attribute column; different values in its rows are an error."""
+        value, where = None, None
+        for rec in draft.records:
+            text = rec.text(name)
+            if not text:
+                continue
+            if value is None:
+                value, where = text, rec
+            elif key(text) != key(value):
+                self.err(rec, self.header(rec, name, name),
+                         f"同じ指標の「{self.header(rec, name, name)}」が行によって違います（{where.row}行目「{value}」、"
+                         f"この行「{text}」）")
+        return value, where
+
+    def locate(self, draft: _Draft) -> tuple[dict | None, dict | None, dict | None]:
+        """(entity, plan, existing KPI or None) for a draft; None entity/plan on error."""
+        rec = draft.records[0]
+        kpi_id = rec.text("kpi_id")
+        if kpi_id:
+            kpi = self.kpis.get(kpi_id)
+            if kpi is None:
+                self.err(rec, self.header(rec, "kpi_id", "kpi_id"), f"指標ID「{kpi_id}」は登録されていません")
+                return None, None, None
+            plan = self.plans[kpi["plan_id"]]
+            return self.entities.get(plan["entity_id"]), plan, kpi
+        entity_name, plan_name = rec.text("entity"), rec.text("plan")
+        if not plan_name:
+            self.err(rec, self.header(rec, "plan", "計画"), "計画が空欄です（「計画」列に計画名を記入してください）")
+            return None, None, None
+        if not entity_name:
+            same = [p for p in self.plans.values() if key(p["name"]) == key(plan_name)]
+            if len(same) != 1:
+                self.err(rec, self.header(rec, "entity", "自治体"), "自治体が空欄です（「自治体」列に自治体名を記入してください）")
+                return None, None, None
+            entity = self.entities[same[0]["entity_id"]]
+        else:
+            entity = self.entity(entity_name, rec)
+            if entity is None:
+                return None, None, None
+        plan = self.plan(entity, plan_name, rec)
+        item, name = rec.text("item_code"), rec.text("kpi_name")
+        kpi = self.kpi_by_item.get((plan["plan_id"], key(item), key(name)))
+        if kpi is None and not item:
+            same = self.kpi_by_name.get((plan["plan_id"], key(name)), [])
+            kpi = same[0] if len(same) == 1 else None
+        return entity, plan, kpi
+
+    def add_draft(self, draft: _Draft) -> None:
+        rec = draft.records[0]
+        errors_before = len(self.r.errors)
+        entity, plan, existing = self.locate(draft)
+        if plan is None:
+            return
+        given_direction, dir_rec = self.explicit(draft, "direction")
+        given_kind, _ = self.explicit(draft, "kind")
+        given_unit, _ = self.explicit(draft, "unit")
+        given_cum, cum_rec = self.explicit(draft, "cumulative")
+        measure, _ = self.explicit(draft, "measure")
+        background, _ = self.explicit(draft, "background")
+        area_name, area_rec = self.explicit(draft, "area")
+        department, _ = self.explicit(draft, "department")
+        direction = None
+        if given_direction:
+            direction = direction_of(given_direction)
+            if direction is None:
+                self.err(dir_rec, self.header(dir_rec, "direction", "方向"),
+                         f"方向「{given_direction}」を読み取れません（増加・減少・維持・上昇・低下・以上・以下・順位・定性、"
+                         "または increase/decrease/maintain_min/maintain_max/rank/qualitative）")
+        if given_kind and key(given_kind) in ("定性", "定性的", "qualitative"):
+            direction = "qualitative"
+        cumulative = None
+        if given_cum:
+            word = key(given_cum)
+            if word in TRUE_WORDS or word in FALSE_WORDS:
+                cumulative = word in TRUE_WORDS
+            else:
+                self.err(cum_rec, self.header(cum_rec, "cumulative", "累計"),
+                         f"「{given_cum}」を読み取れません（累計の指標なら「累計」または「○」、そうでなければ空欄）")
+        qualitative = direction == "qualitative" or (direction is None and existing is not None
+                                                     and existing["direction"] == "qualitative")
+        base_unit, factor = split_unit(given_unit) if given_unit else ("", 1)
+        if factor != 1 and given_unit:
+            self.warn(rec, self.header(rec, "unit", "単位"),
+                      f"単位「{given_unit}」の値は {base_unit or '1'} に換算して保存します（×{factor:,}）")
+
+        obs = self.values(draft, qualitative, base_unit if given_unit else "", factor)
+        if len(self.r.errors) > errors_before:
+            return
+
+        cell_units = Counter(o["unit"] for o in obs if o["unit"])
+        unit = base_unit if given_unit else (cell_units.most_common(1)[0][0] if cell_units else
+                                             (existing["unit"] if existing else ""))
+        if not given_unit and len(cell_units) > 1 and existing is None:
+            self.warn(rec, "単位", f"セルの単位がそろっていません（{', '.join(cell_units)}）。「単位」列に記入してください")
+
+        inferred = None
+        if direction is None:
+            if existing is not None:
+                direction = existing["direction"]
+            else:
+                direction, inferred = infer_direction(obs, unit)
+                self.warn(rec, self.header(rec, "direction", "方向"), inferred)
+        self.resolve_keep_targets(draft, obs, existing)
+
+        if cumulative is None:
+            has_cum = any(o["cumulative_value"] is not None for o in obs)
+            cumulative = existing["cumulative"] if existing is not None else False
+            if has_cum and not cumulative:
+                if existing is None:
+                    cumulative = True
+                    self.warn(rec, "累計", "セルに「累計」の値があるため、累計の指標として扱います")
+                else:
+                    self.warn(rec, "累計", "セルに「累計」の値がありますが、登録済みの指標は累計ではありません（変更しません）")
+
+        area_code = self.area(plan["plan_id"], area_name, area_rec or rec) if area_name else None
+        kind = "qualitative" if direction == "qualitative" else "quantitative"
+        if existing is None:
+            item, name = rec.text("item_code"), rec.text("kpi_name")
+            kpi_id = f"{plan['plan_id']}:{ID_PREFIX}{_h('kpi', key(item), key(name))}"
+            order = self.kpi_order[plan["plan_id"]] = self.kpi_order.get(plan["plan_id"], 0) + 1
+            notes = [n for n in (rec.text("note") if rec.layout == "wide" else "",
+                                 f"担当: {department}" if department else "",
+                                 f"方向は推定: {inferred}" if inferred else "") if n]
+            row = {"kpi_id": kpi_id, "plan_id": plan["plan_id"], "area_code": area_code, "item_code": item or None,
+                   "measure": measure, "kpi_name": name, "indicator_id": ID_PREFIX + _h("indicator", key(name)),
+                   "unit": unit, "direction": direction, "kind": kind, "cumulative": cumulative, "statement": None,
+                   "background": background, "sort_order": order, "note": " / ".join(notes) or None,
+                   "synthetic": False, "source": self.source(rec)}
+            self.kpis[kpi_id] = self.kpi_rows[kpi_id] = row
+            self.kpi_by_item[(plan["plan_id"], key(item), key(name))] = row
+            self.kpi_by_name.setdefault((plan["plan_id"], key(name)), []).append(row)
+            status = "new"
+        else:
+            row = dict(existing)
+            changes = []
+            updates = {"unit": unit if given_unit else None, "direction": direction if given_direction or given_kind else None,
+                       "kind": kind if given_direction or given_kind else None, "cumulative": cumulative if given_cum else None,
+                       "measure": measure, "background": background, "area_code": area_code}
+            labels = {"unit": "単位", "direction": "方向", "kind": "種類", "cumulative": "累計", "measure": "施策",
+                      "background": "背景", "area_code": "分野"}
+            for col, new in updates.items():
+                if new is not None and new != existing[col] and not (isinstance(new, str) and key(new) == key(existing[col])):
+                    row[col] = new
+                    if col == "area_code":
+                        old_area = self.areas.get((row["plan_id"], existing[col]), {}).get("area_name", existing[col])
+                        changes.append(f"分野: {old_area or '（なし）'} → {area_name}")
+                    elif col != "kind":
+                        changes.append(f"{labels[col]}: {existing[col]} → {new}")
+            if changes:
+                self.kpis[row["kpi_id"]] = self.kpi_rows[row["kpi_id"]] = row
+                self.warn(rec, "指標名", f"登録済みの指標「{row['kpi_name']}」の属性を更新します（{'; '.join(changes)}）")
+            status = "updated" if changes else "unchanged"
+        if row["kpi_id"] in self.reported:
+            for k in self.r.kpis:  # a second draft for the same KPI (kpi_id in one file, its name in another)
+                if k["kpi_id"] == row["kpi_id"] and status == "updated":
+                    k["status"] = "updated"
+        else:
+            self.reported.add(row["kpi_id"])
+            self.r.kpis.append({
+                "kpi_id": row["kpi_id"], "entity": entity["name"] if entity else "", "plan": plan["name"],
+                "area": area_name or "", "item_code": row["item_code"] or "", "measure": row["measure"] or "",
+                "kpi_name": row["kpi_name"], "unit": row["unit"] or "", "direction": row["direction"],
+                "direction_inferred": bool(inferred), "kind": row["kind"], "cumulative": bool(row["cumulative"]),
+                "status": status, "source": self.source(rec), "file": rec.file, "sheet": rec.sheet, "row": rec.row,
+            })
+        for o in obs:
+            o["kpi_id"] = row["kpi_id"]
+            self.add_observation(o, entity, plan, row)
+        if existing is None or row["plan_id"] in self.new_plans:
+            self.plan_years.setdefault(plan["plan_id"], []).extend((o["value_kind"], o["fiscal_year"]) for o in obs)
+
+    def values(self, draft: _Draft, qualitative: bool, unit: str, factor: int) -> list[dict]:
+        """The observations of a draft's value cells (errors recorded, bad cells left out)."""
+        out = []
+        for rec in draft.records:
+            for cell in rec.values:
+                o = self.value(rec, cell, qualitative, unit, factor)
+                if o is not None:
+                    out.append(o)
+        return out
+
+    def value(self, rec: Record, cell: Cell, qualitative: bool, unit: str, factor: int) -> dict | None:
+        column = cell.column.header
+        if rec.layout == "long":
+            kind_text = rec.text("value_kind")
+            value_kind = _VALUE_KIND_OF.get(key(kind_text))
+            if value_kind is None:
+                self.err(rec, self.header(rec, "value_kind", "種別"),
+                         f"種別「{kind_text}」を読み取れません（基準値・目標値・実績値・見込み のいずれか）")
+                return None
+        else:
+            value_kind = cell.column.value_kind
+        part = None
+        if rec.layout == "long" and rec.text("part"):
+            try:
+                part = int(normalise_text(rec.text("part")))
+            except ValueError:
+                self.err(rec, self.header(rec, "part", "part"), f"「{rec.text('part')}」は番号ではありません")
+                return None
+        memo = (type(cell.raw), cell.raw, qualitative, part) if isinstance(cell.raw, str) else None
+        parsed = self.parsed.get(memo) if memo else None
+        if parsed is None:
+            try:
+                parsed = parse_cell(cell.raw, qualitative, part)
+            except ValueParseError as e:
+                self.err(rec, column, str(e))
+                return None
+            if memo:
+                self.parsed[memo] = parsed  # same text, same reading (never mutated below)
+        kept_words = parsed.note and parsed.value is None  # 検討中 and friends: no value, kept as a note
+        if parsed.value is None and not kept_words and "現状維持" not in parsed.qualifiers:
+            return None  # blank, ― , -: no value
+        if "現状維持" in parsed.qualifiers and value_kind != "target":
+            self.err(rec, column, f"「{parsed.original_text.strip()}」は目標値の列にだけ書けます")
+            return None
+        # the fiscal year: the header's (R5実績), the row's year column (基準年度 / 年度), or the cell's own period
+        year_ref, year_text = None, ""
+        if cell.column.year is not None:
+            year_ref, year_text = cell.column.year, _header_year_text(cell.column.header)
+        else:
+            year_field = "year" if rec.layout == "long" else cell.column.year_field
+            year_cell = rec.cells.get(year_field)
+            if year_cell is not None and year_cell.raw is not None:
+                try:
+                    year_ref = _year_of(year_cell.raw)
+                    year_text = year_cell.text.strip()
+                except YearParseError as e:
+                    self.err(rec, year_cell.column.header, str(e))
+                    return None
+            elif parsed.period:
+                try:
+                    year_ref, year_text = parse_year(parsed.period), parsed.period
+                except YearParseError as e:
+                    self.err(rec, column, str(e))
+                    return None
+            else:
+                label = {"baseline_year": "基準年度", "target_year": "目標年度", "actual_year": "実績年度",
+                         "estimate_year": "見込年度", "year": "年度"}.get(year_field, "年度")
+                self.err(rec, column, f"「{column}」の年度が分かりません。「{label}」列に記入するか、"
+                                      f"見出しを「{column}（R7）」のように年度付きにしてください")
+                return None
+        notes = [rec.text("note") if rec.layout == "long" else "", parsed.note]
+        start, end = year_ref.start_fy, year_ref.end_fy
+        if parsed.period:
+            notes.append(f"期間: {parsed.period}")
+            try:
+                p = parse_year(parsed.period)
+                start, end = p.start_fy, p.end_fy
+            except YearParseError:
+                pass
+        value, cum = parsed.value, parsed.cumulative_value
+        cell_unit = parsed.unit
+        if factor != 1 and value is not None:
+            if not parsed.unit and parsed.multiplier == 1:
+                value, cum = _scale(value, factor), (None if cum is None else _scale(cum, factor))
+            else:
+                self.warn(rec, column, f"「{parsed.original_text.strip()}」はセルに単位・倍数が書かれているため、"
+                                       "単位列の倍数を掛けずに読みました")
+        if unit and cell_unit and normalise_text(cell_unit) != normalise_text(unit):
+            self.warn(rec, column, f"「{parsed.original_text.strip()}」の単位「{cell_unit}」が単位列の「{unit}」と異なります")
+        original = parsed.original_text
+        if cell.ditto:  # keep what is written; say what it stood for
+            notes.append(f"〃（上の行と同じ: {cell_text(cell.raw).strip()}）")
+            original = "〃"
+        return {
+            "value_kind": value_kind, "fiscal_year": year_ref.fiscal_year, "year_type": year_ref.year_type,
+            "period_start_fy": start, "period_end_fy": end, "year_text": year_text, "value": value,
+            "unit": cell_unit or unit, "qualifier": parsed.qualifier, "cumulative_value": cum,
+            "original_text": original, "part": part, "note": " / ".join(n for n in notes if n),
+            "source": self.source(rec, column), "_rec": rec, "_cell": cell,
+        }
+
+    def resolve_keep_targets(self, draft: _Draft, obs: list[dict], existing: dict | None) -> None:
+        """現状維持（以上） as a target: keep the baseline, so the target's value is the baseline value."""
+        keep = [o for o in obs if o["value_kind"] == "target" and "現状維持" in o["qualifier"].split("・")]
+        if not keep:
+            return
+        baselines = [o for o in obs if o["value_kind"] == "baseline" and o["value"] is not None]
+        base = max(baselines, key=lambda o: o["fiscal_year"])["value"] if baselines else None
+        if base is None and existing is not None:
+            stored = self.t["observations"].filter((pl.col("kpi_id") == existing["kpi_id"])
+                                                   & (pl.col("value_kind") == "baseline") & pl.col("value").is_not_null())
+            if stored.height:
+                base = stored.sort("fiscal_year")["value"][-1]
+        for o in keep:
+            if base is None:
+                self.warn(o["_rec"], o["_cell"].column.header,
+                          f"「{o['original_text']}」: 基準値がないため目標値の数値を決められません（判定時に基準値を使います）")
+                continue
+            o["value"] = base
+            o["note"] = " / ".join(n for n in (o["note"], f"{o['original_text'].strip()}: 基準値 {format_value(base, o['unit'])} を目標値とした") if n)
+
+    def add_observation(self, o: dict, entity: dict | None, plan: dict, kpi: dict) -> None:
+        rec, cell = o.pop("_rec"), o.pop("_cell")
+        k = (o["kpi_id"], o["value_kind"], o["fiscal_year"])
+        if k in self.obs:
+            first_rec, first_cell = self.obs_where[k]
+            prev = self.obs[k]
+            if not (_same_number(prev["value"], o["value"]) and prev["qualifier"] == o["qualifier"]):
+                self.err(rec, cell.column.header,
+                         f"同じ指標・年度・種別の値が2つあります（{first_rec.row}行目「{first_cell.column.header}」列の"
+                         f"「{prev['original_text']}」と、この「{o['original_text']}」）")
+            return
+        self.obs[k] = o
+        self.obs_where[k] = (rec, cell)
+        self.r.observations.append({
+            "entity": entity["name"] if entity else "", "plan": plan["name"], "kpi_name": kpi["kpi_name"],
+            "kpi_id": o["kpi_id"], "item_code": kpi["item_code"] or "", "fiscal_year": o["fiscal_year"],
+            "year_text": o["year_text"], "year_type": o["year_type"], "value_kind": o["value_kind"], "value": o["value"], "unit": o["unit"],
+            "qualifier": o["qualifier"], "original_text": o["original_text"], "cumulative_value": o["cumulative_value"],
+            "note": o["note"], "source": o["source"], "file": rec.file, "sheet": rec.sheet, "row": rec.row,
+            "column": cell.column.header, "status": "new", "old_value": None, "old_original_text": None,
+        })
+
+    # -- after all drafts
+    def finish_plans(self) -> None:
+        for plan_id, row in self.new_plans.items():
+            if row["period_end_fy"] is not None:
+                continue
+            years = self.plan_years.get(plan_id, [])
+            targets = [y for k, y in years if k == "target"]
+            baselines = [y for k, y in years if k == "baseline"]
+            if targets:
+                row["period_end_fy"] = max(targets)
+                row["period_start_fy"] = max(baselines) + 1 if baselines else min(targets)
+                row["note"] = ("データ取込で登録。計画期間の記入がないため、取込データの年度"
+                               "（基準年度の翌年度～最終目標年度）から設定")
+
+    def compare(self) -> None:
+        """Each observation: new, updated (the old one goes to history) or unchanged."""
+        ids = sorted({k[0] for k in self.obs})
+        stored = self.t["observations"].filter(pl.col("kpi_id").is_in(ids)) if ids else self.t["observations"].head(0)
+        old = {(r["kpi_id"], r["value_kind"], r["fiscal_year"]): r for r in stored.to_dicts()}
+        by_key = {(o["kpi_id"], o["value_kind"], o["fiscal_year"]): o for o in self.r.observations}
+        for k, new in self.obs.items():
+            prev = old.get(k)
+            out = by_key[k]
+            if prev is None:
+                continue
+            same = (_same_number(prev["value"], new["value"]) and _same_number(prev["cumulative_value"], new["cumulative_value"])
+                    and (prev["qualifier"] or "") == (new["qualifier"] or "")
+                    and (prev["original_text"] or "").strip() == (new["original_text"] or "").strip()
+                    and (prev["note"] or "") == (new["note"] or "") and prev["part"] == new["part"])
+            if same:
+                out["status"] = "unchanged"
+                continue
+            out.update(status="updated", old_value=prev["value"], old_original_text=prev["original_text"])
+            self.r.history.append({
+                "kpi_id": k[0], "value_kind": k[1], "fiscal_year": k[2], "old_value": prev["value"],
+                "old_original_text": prev["original_text"], "new_value": new["value"],
+                "new_original_text": new["original_text"], "changed_at": self.now.isoformat(timespec="seconds"),
+                "file_name": out["file"], "user_name": self.user, "import_id": self.r.import_id,
+            })
+
+    def tables(self, fresh: bool) -> dict[str, pl.DataFrame]:
+        """The tables to write: only those that change (all of them for a new data directory)."""
+        out: dict[str, pl.DataFrame] = {}
+
+        def add_rows(table: str, rows: Iterable[dict], replace_on: list[str] | None = None):
+            rows = list(rows)
+            if not rows:
+                return
+            cols = schema.TABLES[table]["columns"]
+            new = pl.DataFrame([{c: r.get(c) for c in cols} for r in rows], schema=cols)
+            current = self.t[table]
+            if replace_on:
+                current = current.join(new.select(replace_on), on=replace_on, how="anti", nulls_equal=True)
+            out[table] = schema.conform(table, pl.concat([current, new], how="vertical"))
+
+        add_rows("entities", self.new_entities.values())
+        add_rows("plans", self.new_plans.values())
+        add_rows("areas", self.new_areas.values())
+        add_rows("kpis", self.kpi_rows.values(), ["kpi_id"])
+        changed = self._changed_obs()
+        add_rows("observations", changed, ["kpi_id", "value_kind", "fiscal_year"])
+        add_rows("observation_history", self.r.history)
+        if fresh:
+            for table in schema.TABLES:
+                if table not in out:
+                    out[table] = self.t[table]
+            if self.t["dataset"].is_empty():
+                out["dataset"] = schema.conform("dataset", pl.DataFrame([{
+                    "name": "取込データ", "synthetic": False, "data_as_of": self.now.date().isoformat(),
+                    "description": "データ取込（python -m kpiboard import / データ取込ページ）で作成。"
+                                   "各値の出典は取込ファイル名・シート・行。"}]))
+        return out
+
+    def _changed_obs(self) -> list[dict]:
+        status = {(x["kpi_id"], x["value_kind"], x["fiscal_year"]): x["status"] for x in self.r.observations}
+        return [o for k, o in self.obs.items() if status[k] != "unchanged"]
+
+
+def _scale(value: float, factor: int) -> float:
+    out = round(value * factor, 6)
+    return float(int(out)) if out == int(out) else out
+
+
+@lru_cache(maxsize=4096)
+def _header_year_text(header: str) -> str:
+    """R5実績 → R5; 目標値（R7） → R7 (the year as the header writes it)."""
+    text = re.sub(r"[\s※*]", "", unicodedata.normalize("NFKC", header))
+    text = re.sub(r"(?:の)?(?:基準|目標|実績|現状|見込|見通)(?:値|み値|み|し)?", "", text)
+    return text.strip("()（）[]【】:：") or header
+
+
+def entity_type(name: str) -> tuple[str, str | None] | None:
+    """(entity_type, code) read from a name: 石川県 → prefecture 17; 高岡市 → municipality; …圏域 → region."""
+    k = key(name)
+    prefs = {key(p): i + 1 for i, p in enumerate(PREFECTURES)}
+    if k in prefs:
+        return "prefecture", f"{prefs[k]:02d}"
+    if k.endswith(("連携中枢都市圏", "都市圏", "圏域", "圏")):
+        return "region", None
+    if k.endswith(("市", "町", "村", "区")):
+        return "municipality", None
+    if k in ("国", "日本", "日本国", "政府") or k.endswith(("省", "庁")):
+        return "nation", None
+    return None
+
+
+def plan_type_of(name: str, entity_type_: str) -> str:
+    k = key(name)
+    for word, label in (("dx", "DX推進計画"), ("デジタル", "DX推進計画"), ("成長戦略", "成長戦略"),
+                        ("アクションプラン", "アクションプラン"), ("総合戦略", "総合戦略"), ("総合計画", "総合計画")):
+        if word in k:
+            return label
+    if "ビジョン" in k and entity_type_ == "region":
+        return "連携中枢都市圏ビジョン"
+    return "計画"
+
+
+def infer_direction(obs: list[dict], unit: str) -> tuple[str, str]:
+    """PRODUCT.md's rule when 方向 is not written: target below baseline → decrease unless the target says
+    以上 or 維持. Returns (direction, the Japanese reason reported as a warning)."""
+    ja = schema.DIRECTION_JA
+    if normalise_text(unit) == "位":
+        return "rank", "方向の記入がないため、単位「位」から「順位」と判断しました"
+    targets = [o for o in obs if o["value_kind"] == "target"]
+    baselines = [o for o in obs if o["value_kind"] == "baseline" and o["value"] is not None]
+    if not targets:
+        if any(o["value"] is None and o["note"] for o in obs) and not any(o["value"] is not None for o in obs):
+            return "qualitative", "方向の記入がなく数値もないため「定性」と判断しました"
+        return "increase", "方向の記入がなく目標値もないため「増加」としました（必要なら「方向」列に記入してください）"
+    final = max(targets, key=lambda o: o["fiscal_year"])
+    q = final["qualifier"].split("・")
+    if "現状維持" in q:
+        d = "maintain_max" if "以下" in q else "maintain_min"
+        return d, f"方向の記入がないため、目標値「{final['original_text'].strip()}」から「{ja[d]}」と判断しました"
+    if not baselines or final["value"] is None:
+        d = "decrease" if "以下" in q else "increase"
+        return d, f"方向の記入がなく基準値がないため「{ja[d]}」としました（必要なら「方向」列に記入してください）"
+    b = max(baselines, key=lambda o: o["fiscal_year"])["value"]
+    t = final["value"]
+    if t < b:
+        d = "maintain_min" if ("以上" in q or "維持" in final["original_text"]) else "decrease"
+    elif t > b:
+        d = "maintain_max" if "以下" in q else "increase"
+    else:
+        d = "maintain_max" if "以下" in q else "maintain_min"
+    rel = "より小さい" if t < b else "より大きい" if t > b else "と同じ"
+    return d, (f"方向の記入がないため「{ja[d]}」と判断しました（目標値 {format_value(t, unit)} が基準値 "
+               f"{format_value(b, unit)} {rel}"
+               + ("、目標値に「以上」" if d == "maintain_min" and t < b else "") + "）")
+
+
+# ------------------------------------------------------------------------------------------ running
+
+def default_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry in some containers
+        return os.environ.get("USER", "") or "unknown"
+
+
+@contextmanager
+def _directory_lock(directory: Path):
+    """One import at a time per data directory (the lock file lives outside it, so digests are unaffected)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks; imports there are one user's at a time anyway
+        yield
+        return
+    path = Path(tempfile.gettempdir()) / f"kpiboard-import-{_h(str(Path(directory).resolve()))}.lock"
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _read_tables(directory: Path) -> dict[str, pl.DataFrame]:
+    return {t: store.read_table(directory, t) for t in schema.TABLES}
+
+
+def import_files(files: Iterable[tuple[str, bytes]], directory: Path | str | None = None, *, dry_run: bool = False,
+                 user: str | None = None, progress: Callable[[float, str], None] | None = None,
+                 now: datetime | None = None) -> ImportResult:
+    """Validate every file, then (unless dry_run, or any error, or nothing changed) write the changes."""
+    files = list(files)
+    directory = Path(directory) if directory else store.data_dir()
+    now = now or datetime.now().astimezone()
+    result = ImportResult(import_id=f"{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}", files=[n for n, _ in files],
+                          dry_run=dry_run)
+    user = user or default_user()
+    report = progress or (lambda fraction, text: None)
+    drafts: dict[tuple, _Draft] = {}
+    if not files:
+        result.errors.append(Issue("", None, "", "ファイルが指定されていません"))
+    for i, (name, data) in enumerate(files):
+        report(i / max(len(files), 1), f"{name} を読み込んでいます")
+        _read_one(name, data, result, drafts)
+    report(0.9, "登録済みのデータと照合しています")
+    try:
+        return _validate_and_write(drafts, directory, result, user, now, dry_run, report)
+    finally:
+        for issues in (result.errors, result.warnings):
+            issues.sort(key=lambda i: (result.files.index(i.file) if i.file in result.files else -1, i.sheet,
+                                       i.row or 0))
+
+
+def _validate_and_write(drafts, directory: Path, result: ImportResult, user: str, now: datetime, dry_run: bool,
+                        report) -> ImportResult:
+    if result.errors and not drafts:
+        return result
+    if dry_run:
+        _plan(drafts, _read_tables(directory), result, user, now)
+        return result
+    with _directory_lock(directory):
+        tables = _read_tables(directory)
+        planner = _plan(drafts, tables, result, user, now)
+        if result.errors or not result.changed:
+            return result
+        report(0.95, "保存しています")
+        fresh = not (directory / store.MANIFEST).exists()
+        try:
+            tables = planner.tables(fresh)
+            store.write_tables(directory, tables, {"last_import": {
+                "import_id": result.import_id, "at": now.isoformat(timespec="seconds"), "files": result.files,
+                "user": user}})
+        except Exception as e:  # write_tables puts every file back before it re-raises
+            result.errors.append(Issue(", ".join(result.files), None, "",
+                                       f"保存に失敗しました（{type(e).__name__}: {e}）。データは取込前のままです"))
+            return result
+        result.written = True
+    report(1.0, "完了")
+    return result
+
+
+def _plan(drafts: dict, tables: dict, result: ImportResult, user: str, now: datetime) -> _Planner:
+    planner = _Planner(tables, result, user, now)
+    for draft in drafts.values():
+        planner.add_draft(draft)
+    planner.finish_plans()
+    planner.compare()
+    result.created = {"entities": len(planner.new_entities), "plans": len(planner.new_plans),
+                      "areas": len(planner.new_areas)}
+    return planner
+
+
+def _read_one(name: str, data: bytes, result: ImportResult, drafts: dict) -> None:
+    """Sheets → records grouped by KPI into drafts; problems go to the result."""
+    try:
+        sheets = read_file(name, data)
+    except FileRejected as e:
+        result.errors.append(e.issue)
+        return
+    found_any = False
+    missing: list[Issue] = []
+    for sheet in sheets:
+        if not sheet.rows or norm_header(sheet.name) in {norm_header(s) for s in SKIPPED_SHEETS}:
+            continue
+        layout, errors, warnings = find_layout(name, sheet)
+        if layout is None:
+            missing.extend(errors)
+            continue
+        found_any = True
+        result.warnings.extend(warnings)
+        result.errors.extend(errors)
+        recs, rec_errors, rec_warnings = records(name, sheet, layout)
+        result.errors.extend(rec_errors)
+        result.warnings.extend(rec_warnings)
+        result.previews.append(SheetPreview(
+            name, sheet.name, layout.kind, layout.header_row,
+            [h for _, h in layout.shown],
+            [(i + 1, [cell_text(row[c]) if c < len(row) else "" for c, _ in layout.shown])
+             for i, row in enumerate(sheet.rows[layout.first_data_row - 1:], start=layout.first_data_row - 1)
+             if any(v is not None for v in row)][:PREVIEW_ROWS],
+            sheet.encoding))
+        if not recs and not rec_errors:
+            examples = any("記入例" in w.message for w in rec_warnings)
+            result.errors.append(Issue(name, layout.header_row, "", "データ行がありません（見出し行の下に指標の行がありません"
+                                       + ("。「例」の行は記入例のため取り込みません" if examples else "") + "）", sheet.name))
+        for rec in recs:
+            ident = (("id", rec.text("kpi_id")) if rec.text("kpi_id") else
+                     ("name", key(rec.text("entity")), key(rec.text("plan")), key(rec.text("item_code")),
+                      key(rec.text("kpi_name"))))
+            drafts.setdefault(ident, _Draft(ident)).records.append(rec)
+    if not found_any:
+        result.errors.extend(missing or [Issue(name, None, "", "データのあるシートがありません")])
+    else:
+        for issue in missing:
+            result.warnings.append(Issue(issue.file, None, "", "見出し行（指標名）がないシートは読み飛ばしました",
+                                         issue.sheet))
+
+
+def import_paths(paths: Iterable[Path | str], directory=None, **kwargs) -> ImportResult:
+    """import_files for files on disk (the CLI). A missing file is an error like any other."""
+    files, missing = [], []
+    for p in map(Path, paths):
+        try:
+            files.append((p.name, p.read_bytes()))
+        except OSError as e:
+            missing.append(Issue(p.name, None, "", f"ファイルを開けません（{e.strerror or e}）"))
+    if missing:
+        result = ImportResult("", [Path(p).name for p in paths], kwargs.get("dry_run", False), errors=missing)
+        return result
+    return import_files(files, directory, **kwargs)

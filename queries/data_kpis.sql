@@ -1,0 +1,32 @@
+-- データ: the KPIs that match the filters of the データ page, with how many observations match.
+-- Statuses come from the evaluate query (joined by kpi_id on the page).
+-- Parameters (all optional): $entity (entity_id), $plan (plan_id), $area (area_code of $plan),
+--   $text (part of the KPI name, statement, measure, item code, area, plan or entity; any case),
+--   $value_kinds (list of baseline|target|actual|estimate), $fy_from, $fy_to (fiscal years)
+-- With a value-kind or fiscal-year filter, only KPIs with at least one matching observation are kept.
+WITH k AS (
+    SELECT k.*, p.name AS plan, e.entity_id, e.name AS entity, e.entity_type, a.area_name
+    FROM kpis k
+    JOIN plans p ON p.plan_id = k.plan_id
+    JOIN entities e ON e.entity_id = p.entity_id
+    LEFT JOIN areas a ON a.plan_id = k.plan_id AND a.area_code = k.area_code
+    WHERE ($entity IS NULL OR e.entity_id = $entity)
+      AND ($plan IS NULL OR p.plan_id = $plan)
+      AND ($area IS NULL OR k.area_code = $area)
+      AND ($text IS NULL OR contains(lower(concat_ws(' ', k.kpi_name, k.statement, k.measure, k.item_code,
+                                                     a.area_name, p.name, e.name, k.kpi_id)), lower($text)))
+),
+o AS (
+    SELECT o.kpi_id, count(*) AS observation_count
+    FROM observations o JOIN k ON k.kpi_id = o.kpi_id
+    WHERE ($value_kinds IS NULL OR list_contains($value_kinds::VARCHAR[], o.value_kind))
+      AND ($fy_from IS NULL OR o.fiscal_year >= $fy_from)
+      AND ($fy_to IS NULL OR o.fiscal_year <= $fy_to)
+    GROUP BY o.kpi_id
+)
+SELECT k.entity_id, k.entity, k.entity_type, k.plan_id, k.plan, k.area_code, k.area_name, k.item_code, k.kpi_id,
+       k.kpi_name, k.measure, k.unit, k.direction, k.kind, k.cumulative, k.statement, k.note, k.source,
+       coalesce(o.observation_count, 0) AS observation_count, k.sort_order
+FROM k LEFT JOIN o ON o.kpi_id = k.kpi_id
+WHERE ($value_kinds IS NULL AND $fy_from IS NULL AND $fy_to IS NULL) OR o.observation_count > 0
+ORDER BY k.entity_type, k.entity, k.plan, k.sort_order NULLS LAST, k.kpi_id
