@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .status import LEVEL, ON_TRACK, change, statuses
+from .status import ON_TRACK, change, statuses
 
 UNDETERMINED = ("判定不能", "N", "F")
 
@@ -77,6 +77,3 @@ def transitions(before: pl.DataFrame, after: pl.DataFrame, method: str = "expect
 def change_counts(changes: pl.DataFrame) -> dict[str, int]:
     counts = dict(changes.group_by("change").len().iter_rows()) if changes.height else {}
     return {k: int(counts.get(k, 0)) for k in ("改善", "悪化", "変化なし", "比較不可")}
-
-
-__all__ = ["entity_summary", "rank", "indicator_rows", "transitions", "change_counts", "LEVEL", "ON_TRACK"]

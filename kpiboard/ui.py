@@ -3,10 +3,14 @@
 Caches are keyed on small things (query name, parameters, data version), never on DataFrames.
 
 Filters live in the URL: every picker is a widget with `bind="query-params"`; its key is the URL
-parameter. The filters several pages share use the same keys everywhere (ENTITY, PLAN, YEAR and the
-app-wide settings in app.py), so a copied link reopens the same view, also after a page switch.
-A bound selectbox writes its *label* into the URL, so labels of shared pickers are stable names
-(plan name, entity name), never counts or other things that change.
+parameter. The filters several pages share use the same keys and labels everywhere (entity_picker,
+plan_picker, year_picker, method_picker), and carry_over hands them to the next page, so a copied link
+reopens the same view, also after a page switch. A bound selectbox writes its *label* into the URL, so
+labels of shared pickers are stable names (「富山県｜富山県成長戦略」), never counts or other things that
+change; choices without a short unique label (a KPI, an indicator) go into the URL as ids (id_picker).
+App-wide settings are widgets in app.py's sidebar: presentation mode (PRESENT), Western years
+(WESTERN) and the progress bands (BAND_KEYS); pages read them through presenting(), western_years()
+and bands(), and evaluate() applies the method and bands to the progress rules.
 """
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ from .parsing import format_value
 
 # URL keys of the filters pages share (the same key on every page keeps a link alive across pages).
 ENTITY, PLAN, YEAR = "entity", "plan", "year"
-# App-wide settings (widgets in app.py's sidebar).
+# 判定方式 (a radio on each page) and the app-wide settings (widgets in app.py's sidebar).
 METHOD, WESTERN, PRESENT = "method", "western_years", "present"
 BAND_KEYS = {"band_on_track": "b1", "band_mostly": "b2", "band_slightly": "b3"}
 LATEST = "最新の実績年度"
@@ -31,8 +35,10 @@ DEFAULT_PLAN = "富山県成長戦略"
 ENTITY_TYPE_JA = {"prefecture": "都道府県", "municipality": "市区町村", "region": "連携中枢都市圏", "nation": "国"}
 
 
-@st.cache_resource(show_spinner=False)
-def _connection(directory: str):
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _connection(directory: str, version: str):
+    # Keyed on the data version: a table that first appears in an import (page or CLI) needs a new view,
+    # and an unchanged directory keeps its one database.
     return db.connect(Path(directory))
 
 
@@ -46,7 +52,7 @@ def data_version() -> str:
 
 @st.cache_data(show_spinner="データを集計しています…", max_entries=256)
 def _run_cached(name: str, directory: str, version: str, params: tuple) -> pl.DataFrame:
-    return db.run(name, _connection(directory), **dict(params))
+    return db.run(name, _connection(directory, version), **dict(params))
 
 
 def run(name: str, **params) -> pl.DataFrame:
@@ -145,6 +151,12 @@ def fy(value) -> str:
     if value is None:
         return "―"
     return format_fiscal_year(int(value), western_only=western_years())
+
+
+def fy_formatter():
+    """`fy` for polars map_elements, which runs off the script thread: reads the setting once, here."""
+    western = western_years()
+    return lambda v: "―" if v is None else format_fiscal_year(int(v), western_only=western)
 
 
 def value_text(value, unit: str | None = "", year=None) -> str:

@@ -61,7 +61,7 @@ def history_table(frame: pl.DataFrame) -> None:
         pl.col("changed_at").str.slice(0, 19).str.replace("T", " ").alias("日時"), pl.col("user_name").alias("取込者"), pl.col("file_name").alias("ファイル"),
         pl.col("entity").alias("自治体"), pl.col("kpi_name").alias("指標名"),
         pl.col("value_kind").replace_strict(schema.VALUE_KIND_JA, default=pl.col("value_kind")).alias("種別"),
-        pl.col("fiscal_year").map_elements(ui.fy, return_dtype=pl.Utf8).alias("年度"),
+        pl.col("fiscal_year").map_elements(ui.fy_formatter(), return_dtype=pl.Utf8).alias("年度"),
         pl.col("old_original_text").alias("以前の値（原文）"),
         pl.struct("old_value", "unit").map_elements(lambda r: format_value(r["old_value"], r["unit"] or ""),
                                                     return_dtype=pl.Utf8).alias("以前の値"),
@@ -232,7 +232,6 @@ if clicked:
     elif not done.written:
         st.info("登録済みのデータと同じため、何も変わりませんでした。")
     else:
-        st.cache_resource.clear()  # new tables (an import into an empty directory) need new views
         st.session_state["import_done"] = {"import_id": done.import_id, "files": done.files, "counts": done.counts()}
         st.session_state.pop("import_preview", None)
         st.session_state["import_round"] = st.session_state.get("import_round", 0) + 1

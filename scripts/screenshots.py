@@ -48,7 +48,7 @@ def registered_pages() -> list[dict]:
 def _settle(page) -> None:
     wait_for_app(page, timeout=60_000)
     if page.get_by_test_id("stPlotlyChart").count():
-        page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=20_000)
+        page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
     page.wait_for_timeout(700)
 
 
@@ -61,28 +61,36 @@ def _full_height(page, width: int, height: int) -> None:
 
 
 def take_screenshots(out_dir: Path, *, data_dir: Path | None = None, only: list[str] | None = None,
-                     query: str = "", width: int = 1600, height: int = 1000) -> list[Shot]:
+                     query: str = "", width: int = 1600, height: int = 1000, page=None) -> list[Shot]:
+    """`page`: a Playwright page to use (a test's); without it chromium is started here."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    with streamlit_server(data_dir) as url:
+        if page is not None:
+            return _shoot(page, url, out_dir, only, query, width, height)
+        with chromium_page(width, height) as own:
+            return _shoot(own, url, out_dir, only, query, width, height)
+
+
+def _shoot(page, url: str, out_dir: Path, only, query: str, width: int, height: int) -> list[Shot]:
     shots: list[Shot] = []
     pages = [p for p in registered_pages() if not only or p["url_path"] in only]
-    with streamlit_server(data_dir) as url, chromium_page(width, height) as page:
-        for p in pages:
-            for mode in ("normal", "present"):
-                params = urllib.parse.parse_qsl(query)
-                if mode == "present":
-                    params.append(("present", "true"))
-                path = "/" if p["default"] else "/" + p["url_path"]
-                page.set_viewport_size({"width": width, "height": height})
-                page.goto(url + path + ("?" + urllib.parse.urlencode(params) if params else ""))
-                _settle(page)
-                if mode == "normal":
-                    _full_height(page, width, height)
-                errors = page.get_by_test_id("stException")
-                exception = errors.first.inner_text()[:300] if errors.count() else ""
-                name = p["url_path"] + ("-present" if mode == "present" else "") + ".png"
-                page.screenshot(path=str(out_dir / name), full_page=True)
-                shots.append(Shot(p["url_path"], mode, out_dir / name, exception))
+    for p in pages:
+        for mode in ("normal", "present"):
+            params = urllib.parse.parse_qsl(query)
+            if mode == "present":
+                params.append(("present", "true"))
+            path = "/" if p["default"] else "/" + p["url_path"]
+            page.set_viewport_size({"width": width, "height": height})
+            page.goto(url + path + ("?" + urllib.parse.urlencode(params) if params else ""))
+            _settle(page)
+            if mode == "normal":
+                _full_height(page, width, height)
+            errors = page.get_by_test_id("stException")
+            exception = errors.first.inner_text()[:300] if errors.count() else ""
+            name = p["url_path"] + ("-present" if mode == "present" else "") + ".png"
+            page.screenshot(path=str(out_dir / name), full_page=True)
+            shots.append(Shot(p["url_path"], mode, out_dir / name, exception))
     return shots
 
 

@@ -208,11 +208,11 @@ def test_compare_years_tab_cross_tabulates_two_years(synth_server, page):
     assert_no_exception(page)
 
 
-def test_screenshot_script_covers_every_page_in_both_modes(tmp_path):
+def test_screenshot_script_covers_every_page_in_both_modes(tmp_path, page):
     sys.path.insert(0, str(ROOT / "scripts"))
     import screenshots
 
-    shots = screenshots.take_screenshots(tmp_path)
+    shots = screenshots.take_screenshots(tmp_path, page=page)
     pages = screenshots.registered_pages()
     assert len(shots) == 2 * len(pages) >= 18
     for shot in shots:

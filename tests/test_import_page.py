@@ -134,3 +134,17 @@ def test_template_has_an_example_row_and_japanese_instructions():
 def test_page_offers_the_template(monkeypatch, tmp_path):
     at = open_page(monkeypatch, embedded_copy(tmp_path))
     assert any(getattr(b, "label", "") == "テンプレート（xlsx）" for b in at.get("download_button"))
+
+
+def test_cli_import_into_an_empty_directory_shows_up_in_a_running_app(monkeypatch, tmp_path):
+    # The app started on an empty directory; the import comes from outside (the CLI), not from the page.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv("KPIBOARD_DATA_DIR", str(empty))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not any("さくら" in o for sb in at.selectbox for o in sb.options)
+    result = importer.import_files([fixture("sakura_region_long_utf8.csv")], empty, user="cli")
+    assert not result.errors
+    at.run()
+    assert not at.exception
+    assert any("さくら連携中枢都市圏ビジョン" in o for o in at.selectbox(key="plan").options)
