@@ -37,10 +37,28 @@ def evaluate_frame(year=None, method="expected", entity=None, plan=None, directo
     return db.run("evaluate", con, eval_year=year, method=method, entity=entity, plan=plan)
 
 
+def fiscal_year_arg(text: str) -> int:
+    """--year as offices write it: 2024, R6, 令和6年度, H30."""
+    from .eras import YearParseError, parse_year
+
+    try:
+        return parse_year(text).fiscal_year
+    except YearParseError as e:
+        raise argparse.ArgumentTypeError(str(e)) from e
+
+
 def _cmd_evaluate(args) -> int:
+    directory = store.data_dir()
+    if not (directory / "kpis.parquet").exists():
+        print(f"エラー: データディレクトリ {directory} に KPI のデータがありません（KPIBOARD_DATA_DIR を確認してください）",
+              file=sys.stderr)
+        return 1
     frame = evaluate_frame(args.year, args.method, args.entity, args.plan).select(EVALUATE_COLUMNS)
-    if args.entity and frame.is_empty():
-        print(f"エラー: 自治体「{args.entity}」または計画「{args.plan}」に該当する指標がありません", file=sys.stderr)
+    if (args.entity or args.plan) and frame.is_empty():
+        plans = db.run("plans_list")
+        names = "、".join(f"{r['plan']}（{r['entity']}）" for r in plans.iter_rows(named=True))
+        print(f"エラー: 自治体「{args.entity or '指定なし'}」・計画「{args.plan or '指定なし'}」に該当する指標がありません。"
+              f"\n計画の一覧: {names}", file=sys.stderr)
         return 1
     if args.format == "json":
         json.dump(frame.to_dicts(), sys.stdout, ensure_ascii=False, indent=1)
@@ -110,7 +128,7 @@ def _add_export_parser(sub) -> None:
     p = sub.add_parser("export", help="会議資料を作る（スライド・配布資料PDF・HTML・xlsx・CSV・グラフPNG）")
     p.add_argument("--plan", required=True, help="計画名（アプリの表示どおり、例 富山県成長戦略）")
     p.add_argument("--entity", help="自治体・圏域名（同名の計画が複数あるとき）")
-    p.add_argument("--year", type=int, help="評価年度（西暦、例 2024）。既定: 指標ごとに実績のある最新年度")
+    p.add_argument("--year", type=fiscal_year_arg, help="評価年度（例 2024, R6, 令和6年度）。既定: 指標ごとに実績のある最新年度")
     p.add_argument("--method", choices=["expected", "abnf"], default="expected")
     p.add_argument("--bands", help="判定基準 順調,概ね順調,やや遅れ（既定 1.0,0.8,0.5）")
     p.add_argument("--format", required=True, choices=["pptx", "pdf", "html", "xlsx", "csv", "png"])
@@ -170,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_cmd_build)
 
     p = sub.add_parser("evaluate", help="KPIごとの進捗判定を出力する")
-    p.add_argument("--year", type=int, help="評価年度（西暦、例 2024）。既定: 指標ごとに実績のある最新年度")
+    p.add_argument("--year", type=fiscal_year_arg, help="評価年度（例 2024, R6, 令和6年度）。既定: 指標ごとに実績のある最新年度")
     p.add_argument("--method", choices=["expected", "abnf"], default="expected")
     p.add_argument("--entity", help="自治体・圏域名（例 富山県）")
     p.add_argument("--plan", help="計画名（例 富山県成長戦略）")

@@ -59,3 +59,20 @@ def test_synth_writes_a_marked_synthetic_dataset(tmp_path):
     for table in ("entities", "plans", "kpis"):
         assert pl.read_parquet(tmp_path / f"{table}.parquet")["synthetic"].all()
     assert pl.read_parquet(tmp_path / "dataset.parquet")["synthetic"].all()
+
+
+def test_year_in_era_notation_and_a_bad_year():
+    rows = json.loads(cli("evaluate", "--plan", "富山県成長戦略", "--year", "R6", "--format", "json").stdout)
+    assert {r["eval_fy"] for r in rows} == {2024}
+    out = cli("evaluate", "--year", "来年度")
+    assert out.returncode == 2 and "年度「来年度」を読み取れません" in out.stderr
+
+
+def test_unknown_plan_lists_the_plans():
+    out = cli("evaluate", "--plan", "存在しない計画")
+    assert out.returncode == 1 and "計画の一覧" in out.stderr and "富山県成長戦略" in out.stderr
+
+
+def test_missing_data_directory_is_a_japanese_error(tmp_path):
+    out = cli("evaluate", env={"KPIBOARD_DATA_DIR": str(tmp_path / "none")})
+    assert out.returncode == 1 and "KPIBOARD_DATA_DIR" in out.stderr
