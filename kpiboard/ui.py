@@ -213,6 +213,20 @@ def filter_bar():
     return st.container()
 
 
+def plan_filters(*, allow_all: bool = False):
+    """The 自治体・計画・評価年度・判定方式 row that plan pages share (same widgets, same URL keys).
+
+    Returns (entity, plan, year, method) and the container, so a page can add its own inputs below."""
+    bar = filter_bar()
+    with bar:
+        c1, c2, c3, c4 = st.columns([2, 4, 2, 2])
+        entity = entity_picker(container=c1)
+        plan = plan_picker(entity, allow_all=allow_all, container=c2)
+        year = year_picker(plan, entity, container=c3)
+        chosen_method = method_picker(c4)
+    return entity, plan, year, chosen_method, bar
+
+
 def context_line(text: str) -> None:
     """What the screen shows (plan, year, method) — in presentation mode the audience needs it."""
     if presenting():

@@ -7,12 +7,7 @@ from kpiboard.export import browser, figures, png
 ui.page_header("出力", "会議に持っていく資料を作ります。どの形式も同じ判定結果・判定方法・出典を載せます。")
 
 # The same pickers (and URL keys) as the other pages, so a view opened elsewhere exports as it is.
-with ui.filter_bar():
-    c1, c2, c3, c4 = st.columns([2, 4, 2, 2])
-    entity = ui.entity_picker(container=c1)
-    plan = ui.plan_picker(entity, container=c2)
-    year = ui.year_picker(plan, entity, container=c3)
-    method = ui.method_picker(c4)
+entity, plan, year, method, _ = ui.plan_filters()
 if plan is None:
     st.info("計画がありません。「データ取込」から計画と KPI を読み込んでください。")
     st.stop()

@@ -10,13 +10,8 @@ ui.page_header("指標", "この KPI で何が起きているか: 推移と見�
 SEARCH_COLUMNS = ["kpi_name", "area", "item_code", "measure", "entity", "plan", "unit", "kpi_id"]
 BASIS_JA = {"document": "資料に記載", "reading": "当方の読み（資料に記載なし）"}
 
-bar = ui.filter_bar()
+entity, plan, year, method, bar = ui.plan_filters(allow_all=True)
 with bar:
-    c1, c2, c3, c4 = st.columns([2, 4, 2, 2])
-    entity = ui.entity_picker(container=c1)
-    plan = ui.plan_picker(entity, allow_all=True, container=c2)
-    year = ui.year_picker(plan, entity, container=c3)
-    method = ui.method_picker(c4)
     if st.session_state.get("q"):
         ui.carry_over("q", [st.session_state["q"]], default_index=-1)
     query = st.text_input("検索", key="q", bind="query-params", placeholder="例: オンライン、ｳｪﾙﾋﾞｰｲﾝｸﾞ、すたーとあっぷ",

@@ -6,12 +6,7 @@ from kpiboard import charts, status, ui
 
 ui.page_header("概要", "この計画は順調か: 判定の内訳、まず確認したいKPI、データの鮮度と出典")
 
-with ui.filter_bar():
-    c1, c2, c3, c4 = st.columns([2, 4, 2, 2])
-    entity = ui.entity_picker(container=c1)
-    plan = ui.plan_picker(entity, container=c2)
-    year = ui.year_picker(plan, entity, container=c3)
-    method = ui.method_picker(c4)
+entity, plan, year, method, _ = ui.plan_filters()
 
 if plan is None:
     st.info("計画がありません。「データ取込」から計画と KPI を読み込んでください。")
