@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from . import schema, store
-from .eras import YearParseError, parse_year
+from .eras import YearParseError, parse_year, value_span
 from .parsing import ValueParseError, parse_value
 
 SOURCES_DIR = store.EMBEDDED_DATA_DIR / "sources"
@@ -134,14 +134,9 @@ def build_tables(sources: Path = SOURCES_DIR) -> dict[str, pl.DataFrame]:
         if y is None or v is None:
             continue
         notes = [x for x in (r.get("note", ""), v.note) if x]
-        start, end = y.start_fy, y.end_fy
+        start, end = value_span(y, v.period)
         if v.period:
             notes.append(f"期間: {v.period}")
-            try:
-                p = parse_year(v.period)
-                start, end = p.start_fy, p.end_fy
-            except YearParseError:
-                pass
         out["observations"].append({
             "kpi_id": r["kpi_id"], "value_kind": r["value_kind"], "fiscal_year": y.fiscal_year,
             "year_type": y.year_type, "period_start_fy": start, "period_end_fy": end, "year_text": r["year_text"],

@@ -96,6 +96,18 @@ def parse_year(text: str) -> YearRef:
     return YearRef(fy, year_type, fy, fy, raw)
 
 
+def value_span(year: YearRef, period: str = "") -> tuple[int, int]:
+    """The fiscal years a value covers: its year's span, or the period written inside the cell
+    (-198 (R3.4～R3.12)) when that can be read."""
+    if period:
+        try:
+            inner = parse_year(period)
+            return inner.start_fy, inner.end_fy
+        except YearParseError:
+            pass
+    return year.start_fy, year.end_fy
+
+
 def fiscal_year(text: str) -> int:
     return parse_year(text).fiscal_year
 

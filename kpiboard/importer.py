@@ -31,7 +31,7 @@ from typing import Callable, Iterable
 import polars as pl
 
 from . import schema, store
-from .eras import YearParseError, YearRef, parse_year
+from .eras import YearParseError, YearRef, parse_year, value_span
 from .importer_read import (HEADER_SEARCH_ROWS, MAX_FILE_BYTES, SKIPPED_SHEETS, Cell, FileRejected, Issue, Record,
                             cell_text, find_layout, norm_header, number_text, read_file, records)
 from .parsing import MULTIPLIERS, ParsedValue, ValueParseError, format_value, normalise_text, parse_value
@@ -565,14 +565,9 @@ class _Planner:
                                       f"見出しを「{column}（R7）」のように年度付きにしてください")
                 return None
         notes = [rec.text("note") if rec.layout == "long" else "", parsed.note]
-        start, end = year_ref.start_fy, year_ref.end_fy
+        start, end = value_span(year_ref, parsed.period)
         if parsed.period:
             notes.append(f"期間: {parsed.period}")
-            try:
-                p = parse_year(parsed.period)
-                start, end = p.start_fy, p.end_fy
-            except YearParseError:
-                pass
         value, cum = parsed.value, parsed.cumulative_value
         cell_unit = parsed.unit
         if factor != 1 and value is not None:
