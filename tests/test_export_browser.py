@@ -121,3 +121,21 @@ def test_export_page_makes_files_and_offers_downloads(tmp_path):
         data = image.read_bytes()
         assert image.suffix == ".png" and data[:4] == b"\x89PNG"
         assert int.from_bytes(data[16:20], "big") >= 1920
+
+
+def test_export_page_plan_filter_changes_the_view_and_goes_into_the_url():
+    with streamlit_server() as url, chromium_page() as page:
+        page.goto(url + "/export")
+        wait_for_app(page)
+        main = page.get_by_test_id("stMain")
+        assert "富山県成長戦略（富山県）" in main.inner_text()
+        page.get_by_role("combobox", name="計画").click()
+        page.get_by_role("option", name=re.compile("熊本連携中枢都市圏")).click()
+        wait_for_app(page)
+        assert "plan=" in page.url and "export" in page.url
+        assert "熊本連携中枢都市圏" in main.inner_text()
+        assert "富山県成長戦略（富山県）" not in main.inner_text()
+        assert_no_exception(page)
+        page.goto(page.url)  # a copied link reopens the same plan
+        wait_for_app(page)
+        assert "熊本連携中枢都市圏" in page.get_by_role("combobox", name="計画").input_value()
