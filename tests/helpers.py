@@ -47,3 +47,16 @@ def make_data_dir(directory: Path, kpis: list[dict], plan_start: int | None = No
 def evaluate(directory: Path, **params) -> dict[str, dict]:
     frame = db.run("evaluate", db.connect(directory), **params)
     return {row["kpi_id"]: row for row in frame.to_dicts()}
+
+
+def run_app(page: str | None = None, **query):
+    """AppTest of app.py with URL parameters, optionally switched to one page file."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(store.PACKAGE_ROOT / "app.py"), default_timeout=60)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    return at

@@ -1,8 +1,8 @@
 """AppTest smoke tests: every page runs without exception on the embedded and a synthetic dataset."""
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from kpiboard.synth import SynthSpec, write_synthetic
+from helpers import run_app
 from kpiboard.store import PACKAGE_ROOT as ROOT
 
 import re
@@ -22,14 +22,6 @@ def synthetic_dir(tmp_path_factory):
     return d
 
 
-def run_app(page=None, **query):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    if page:
-        at.switch_page(page).run()
-    return at
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -3,21 +3,9 @@ import re
 
 import pytest
 
-from browser import assert_no_exception, chromium_page, streamlit_server, wait_for_app
+from browser import assert_no_exception, wait_for_app
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as url:
-        yield url
-
-
-@pytest.fixture()
-def page():
-    with chromium_page() as p:
-        yield p
 
 
 def test_overview_opens_on_toyama_and_filter_goes_into_url(server, page):

@@ -7,21 +7,9 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import expect
 
-from browser import assert_no_exception, chromium_page, streamlit_server, wait_for_app
+from browser import assert_no_exception, wait_for_app
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as url:
-        yield url
-
-
-@pytest.fixture()
-def page():
-    with chromium_page() as p:
-        yield p
 
 
 def url_params(page) -> dict[str, str]:

@@ -3,11 +3,9 @@ import json
 
 import polars as pl
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from helpers import make_data_dir
+from helpers import make_data_dir, run_app
 from kpiboard import comparison, status, tilemap, trajectory
-from kpiboard.store import PACKAGE_ROOT as ROOT
 from kpiboard.synth import SynthSpec, write_synthetic
 
 KUMAMOTO = "熊本連携中枢都市圏｜熊本連携中枢都市圏 連携中枢都市圏ビジョン"
@@ -39,12 +37,7 @@ def worked_example(monkeypatch, tmp_path):
 
 
 def run(page=None, **query):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    if page:
-        at.switch_page(page).run()
+    at = run_app(page, **query)
     assert not at.exception, at.exception[0].message
     return at
 

@@ -3,7 +3,6 @@ without a restart; broken files are shown and nothing is stored."""
 import io
 
 import openpyxl
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from kpiboard import importer, store
