@@ -159,12 +159,22 @@ def fy_formatter():
     return lambda v: "―" if v is None else format_fiscal_year(int(v), western_only=western)
 
 
+def value_formatter():
+    """`value_text` for polars map_elements (off the script thread): reads the year setting once, here."""
+    year_text = fy_formatter()
+
+    def value_text(value, unit: str | None = "", year=None) -> str:
+        if value is None:
+            return "―"
+        text = format_value(float(value), unit or "")
+        return f"{text}（{year_text(year)}）" if year is not None else text
+
+    return value_text
+
+
 def value_text(value, unit: str | None = "", year=None) -> str:
     """3,980万円（R6（2024））: a figure the Japanese way, with its fiscal year if given."""
-    if value is None:
-        return "―"
-    text = format_value(float(value), unit or "")
-    return f"{text}（{fy(year)}）" if year is not None else text
+    return value_formatter()(value, unit, year)
 
 
 def _rounded(v: float) -> float:

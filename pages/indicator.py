@@ -145,6 +145,7 @@ with detail_area:
         if not shown:
             st.info("背景・考え方の記述はありません。")
         ui.source_caption(detail["source"] or "―")
+    fy, value_text = ui.fy_formatter(), ui.value_formatter()  # map_elements runs off the script thread
     with tabs[1]:
         if observations.is_empty():
             st.info("この KPI には基準値・目標値・実績値が記録されていません。")
@@ -152,9 +153,9 @@ with detail_area:
             obs_view = observations.with_columns(
                 pl.col("value_kind").replace_strict(schema.VALUE_KIND_JA, default=pl.col("value_kind")).alias("種別"),
                 pl.struct("fiscal_year", "year_text").map_elements(
-                    lambda r: ui.fy(r["fiscal_year"]) + (f"（原文 {r['year_text']}）" if r["year_text"] else ""),
+                    lambda r: fy(r["fiscal_year"]) + (f"（原文 {r['year_text']}）" if r["year_text"] else ""),
                     return_dtype=pl.Utf8).alias("年度"),
-                pl.struct("value", "unit").map_elements(lambda r: ui.value_text(r["value"], r["unit"]),
+                pl.struct("value", "unit").map_elements(lambda r: value_text(r["value"], r["unit"]),
                                                         return_dtype=pl.Utf8).alias("読み取った値"),
             ).select("種別", "年度", pl.col("original_text").alias("原文"), "読み取った値",
                      pl.col("qualifier").alias("修飾（以上・見込み等）"), pl.col("cumulative_value").alias("累計値"),
@@ -168,7 +169,7 @@ with detail_area:
             ui.show_table(refs.select(
                 pl.col("label").alias("項目"),
                 pl.struct("fiscal_year", "year_text").map_elements(
-                    lambda r: r["year_text"] or ui.fy(r["fiscal_year"]), return_dtype=pl.Utf8).alias("年"),
+                    lambda r: r["year_text"] or fy(r["fiscal_year"]), return_dtype=pl.Utf8).alias("年"),
                 pl.col("original_text").alias("原文"), pl.col("note").alias("注記"), pl.col("source").alias("出典")),
                 "各行の「出典」列")
     with tabs[3]:
@@ -200,6 +201,6 @@ with detail_area:
             ui.show_table(history.select(
                 pl.col("changed_at").alias("日時"),
                 pl.col("value_kind").replace_strict(schema.VALUE_KIND_JA, default=pl.col("value_kind")).alias("種別"),
-                pl.col("fiscal_year").map_elements(ui.fy, return_dtype=pl.Utf8).alias("年度"),
+                pl.col("fiscal_year").map_elements(fy, return_dtype=pl.Utf8).alias("年度"),
                 pl.col("old_original_text").alias("変更前"), pl.col("new_original_text").alias("変更後"),
                 pl.col("file_name").alias("ファイル"), pl.col("user_name").alias("取込者")), "観測値の変更履歴（observation_history）")

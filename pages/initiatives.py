@@ -3,7 +3,6 @@ import polars as pl
 import streamlit as st
 
 from kpiboard import charts_extra, status, tree, ui
-from kpiboard.eras import format_fiscal_year
 from kpiboard.parsing import format_value
 
 ui.page_header("施策・予算", "施策の担当・ロードマップ・年度別予算と、KGI → KPI → 施策 のつながり"
@@ -13,12 +12,7 @@ BASIS = tree.BASIS_LABELS
 ALL_DEPTS, ALL_INITIATIVES = "すべての担当", "すべての施策"
 
 
-WESTERN = ui.western_years()
-
-
-def fy(value) -> str:
-    # ui.fy without touching the Streamlit session: safe inside polars map_elements (worker threads)
-    return format_fiscal_year(value, western_only=WESTERN)
+fy = ui.fy_formatter()  # safe inside polars map_elements (worker threads)
 
 
 def fy_label(column: str) -> pl.Expr:

@@ -80,13 +80,14 @@ ui.show_table(area_table, source)
 
 # 4. Every KPI of the plan
 st.subheader("KPI 一覧")
+value_text = ui.value_formatter()  # map_elements runs off the script thread
 view = rows.with_columns(
     pl.struct(pl.all()).map_elements(lambda r: status.label(r["status"]), return_dtype=pl.Utf8).alias("判定"),
-    pl.struct(pl.all()).map_elements(lambda r: ui.value_text(r["baseline_value"], r["unit"], r["baseline_fy"]),
+    pl.struct(pl.all()).map_elements(lambda r: value_text(r["baseline_value"], r["unit"], r["baseline_fy"]),
                                      return_dtype=pl.Utf8).alias("基準値"),
-    pl.struct(pl.all()).map_elements(lambda r: ui.value_text(r["target_value"], r["unit"], r["target_fy"]),
+    pl.struct(pl.all()).map_elements(lambda r: value_text(r["target_value"], r["unit"], r["target_fy"]),
                                      return_dtype=pl.Utf8).alias("目標値"),
-    pl.struct(pl.all()).map_elements(lambda r: ui.value_text(r["actual_value"], r["unit"], r["eval_fy"]),
+    pl.struct(pl.all()).map_elements(lambda r: value_text(r["actual_value"], r["unit"], r["eval_fy"]),
                                      return_dtype=pl.Utf8).alias("実績値"),
     pl.struct(pl.all()).map_elements(lambda r: ui.ratio_text(r["progress_ratio"]), return_dtype=pl.Utf8).alias("進捗率"),
     pl.struct(pl.all()).map_elements(lambda r: ui.ratio_text(r["achievement_rate"]), return_dtype=pl.Utf8).alias("達成率"),

@@ -247,3 +247,12 @@ def test_attention_puts_the_furthest_behind_first():
     rows = pl.DataFrame({"kpi_id": list("abcd"), "status": ["やや遅れ", "遅れ", "順調", "遅れ"],
                          "progress_ratio": [0.6, 0.4, 1.2, 0.1], "achievement_rate": [0.5, 0.3, 0.9, 0.0]})
     assert status.attention(rows)["kpi_id"].to_list() == ["d", "b", "a"]
+
+
+def test_western_years_setting_reaches_table_cells(worked_example):
+    # Table cells are formatted inside polars (worker threads): the setting must still apply there.
+    at = run()
+    at.toggle(key="western_years").set_value(True).run()
+    table = next(d.value for d in at.dataframe if "基準値" in d.value.columns)
+    assert table["基準値"].iloc[0] == "100人（2020）"
+    assert table["実績値"].iloc[0] == "150人（2023）"
