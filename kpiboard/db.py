@@ -6,6 +6,7 @@ is on disk now (an import shows up without a restart). Queries are files, parame
 """
 from __future__ import annotations
 
+import re
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -78,12 +79,14 @@ _connections: dict[str, duckdb.DuckDBPyConnection] = {}
 _lock = threading.Lock()
 
 
+@lru_cache(maxsize=None)
+def _param_names(name: str) -> frozenset[str]:
+    return frozenset(re.findall(r"\$([a-z_][a-z0-9_]*)", query_text(name)))
+
+
 def default_params(name: str) -> dict:
     """Every `$param` a query uses, with None or the declared setting as its default."""
-    import re
-
-    names = set(re.findall(r"\$([a-z_][a-z0-9_]*)", query_text(name)))
-    return {n: (SETTINGS[n][0] if n in SETTINGS else None) for n in names}
+    return {n: (SETTINGS[n][0] if n in SETTINGS else None) for n in _param_names(name)}
 
 
 def run(name: str, con: duckdb.DuckDBPyConnection | None = None, **params) -> pl.DataFrame:
