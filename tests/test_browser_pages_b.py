@@ -58,7 +58,7 @@ def test_regions_group_filter(server, page):
 
 def test_region_examples_region_picker(server, page):
     open_page(page, server + "/regions?view=圏域別のKPI設定例")
-    assert "7 件" in page.get_by_test_id("stMetric").first.inner_text()
+    expect(page.get_by_test_id("stMetric").first).to_contain_text("7 件")  # waits out the tab's rerun
     page.get_by_role("combobox", name="圏域").click()
     page.get_by_role("option", name="久留米広域連携中枢都市圏").click()
     settle(page, "中心市: 久留米市")
