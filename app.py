@@ -1,7 +1,14 @@
 """KPI board — entry point and navigation. Run: streamlit run app.py"""
+import logging
+
 import streamlit as st
 
-from kpiboard import db, status, ui
+from kpiboard.warmup import warm_up
+
+warm_up()  # heavy imports once, under a lock, before this session's imports race other sessions' (see warmup.py)
+
+from kpiboard import db, status, ui  # noqa: E402
+from kpiboard import format as fmt
 
 st.set_page_config(page_title="KPI board", page_icon=":material/dashboard:", layout="wide",
                    menu_items={"About": "KPI board — 計画のKPIの進捗を確認・比較するダッシュボード"})
@@ -35,7 +42,7 @@ html { font-size: 20px; }
 [data-testid="stMain"] { scroll-snap-type: y proximity; }
 [data-testid="stPlotlyChart"] { scroll-snap-align: start; margin-bottom: 2rem; }
 h1 { font-size: 2.2rem !important; padding-top: 0 !important; }
-.kpi-context { font-size: 1.15rem; color: #222; border-left: 0.35rem solid #0072B2; padding: 0.1rem 0 0.1rem 0.6rem; margin: 0 0 0.8rem; }
+.st-key-kpi_context p { font-size: 1.15rem; color: #222; border-left: 0.35rem solid #0072B2; padding: 0.1rem 0 0.1rem 0.6rem; margin: 0 0 0.8rem; }
 [data-testid="stTable"] table { font-size: 1rem; }
 [data-testid="stMetricValue"] { font-size: 2.6rem !important; }
 </style>
@@ -61,11 +68,21 @@ with st.sidebar:
         if chosen != ui.bands():
             st.error("基準は「順調 ≥ 概ね順調 ≥ やや遅れ」の順に大きくしてください。既定値（1.0 / 0.8 / 0.5）で判定しています。")
         st.caption(status.method_explanation("abnf"))
-    st.caption(f"データ: {ui.data_directory()}")
+    # The dataset's name, never the server's path to it.
+    dataset = ui.table("dataset")
+    st.caption("データ: " + fmt.md(dataset["name"][0] if dataset.height else "（名前なし）"))
 
 if ui.presenting():
     st.html(PRESENTATION_CSS)
     with st.container(horizontal=True, horizontal_alignment="right"):
         st.button("✕ 発表モードを終了", key="leave_presentation", on_click=_leave_presentation, type="secondary")
 
-nav.run()
+try:
+    nav.run()
+except Exception:
+    if st.get_option("global.appTest"):
+        raise  # under AppTest the tests see the exception itself (at.exception)
+    # A bug, not bad input (that gets its own Japanese message where it is read): the traceback goes to
+    # the server's log only, since it shows paths and code; the user gets a message they can act on.
+    logging.getLogger("kpiboard").exception("page %s failed", nav.url_path or "overview")
+    st.error(ui.PAGE_FAILED, icon=":material/error:")

@@ -57,10 +57,7 @@ def transitions(before: pl.DataFrame, after: pl.DataFrame, method: str = "expect
     b = after.select("kpi_id", pl.col("status").alias("status_after"), pl.col("progress_ratio").alias("progress_after"),
                      pl.col("actual_value").alias("actual_after"), pl.col("eval_fy").alias("eval_fy_after"))
     joined = a.join(b, on="kpi_id", how="inner").rename({"status": "status_before"})
-    joined = joined.with_columns(
-        pl.struct("status_before", "status_after")
-        .map_elements(lambda r: change(r["status_before"], r["status_after"]), return_dtype=pl.Utf8)
-        .alias("change"))
+    joined = joined.with_columns(change("status_before", "status_after").alias("change"))
     order = list(statuses(method))
     grid = pl.DataFrame({"before": [s for s in order for _ in order], "after": [t for _ in order for t in order]})
     counts = joined.group_by(pl.col("status_before").alias("before"), pl.col("status_after").alias("after")).len("n")

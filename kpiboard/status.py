@@ -35,6 +35,15 @@ def label(status: str | None) -> str:
     return f"{style['mark']} {ABNF_LABELS.get(status, status)}" if style else status
 
 
+LABELS = {s: label(s) for s in STATUS_STYLE}
+
+
+def label_expr(column: str = "status") -> pl.Expr:
+    """`label` for a whole column (vectorised: no Python callbacks inside Polars)."""
+    col = pl.col(column)
+    return col.replace_strict(LABELS, default=col, return_dtype=pl.Utf8).fill_null(label(None))
+
+
 def method_explanation(method: str, bands: tuple[float, float, float] = (1.0, 0.8, 0.5)) -> str:
     if method == "abnf":
         return ("A/B/N/F方式: 達成率（(実績−基準)/(目標−基準)）が計画期間の経過割合以上ならA、未満ならB、"
@@ -57,31 +66,34 @@ def text_color(status: str | None) -> str:
 
 
 def badge_html(status: str | None, size: str = "1rem") -> str:
-    """The status as a coloured chip that also carries its mark and word (never colour alone)."""
-    s = status or "判定不能"
-    style = STATUS_STYLE.get(s, STATUS_STYLE["判定不能"])
+    """The status as a coloured chip that also carries its mark and word (never colour alone).
+
+    Only the fixed statuses above get a chip; anything else (a recorded evaluation is imported text)
+    shows as 判定不能, so no data text ever reaches this HTML."""
+    s = status if status in STATUS_STYLE else "判定不能"
+    style = STATUS_STYLE[s]
     return (f'<span class="kpi-status" style="background:{style["color"]};color:{text_color(s)};'
             f'padding:0.15em 0.6em;border-radius:0.4em;font-weight:700;font-size:{size};'
             f'white-space:nowrap">{label(s)}</span>')
 
 
-def undetermined_reason(row: dict) -> str:
-    """Why a KPI is 判定不能 / N / F, in words a user can act on."""
-    if row.get("kind") == "qualitative" or row.get("direction") == "qualitative":
-        return "定性指標（評価の記録なし）"
-    if row.get("actual_value") is None:
-        return "実績値が未登録"
-    if row.get("baseline_value") is None and row.get("target_value") is None:
-        return "基準値・目標値がない"
-    return "期待値を求められない"
+def undetermined_reason() -> pl.Expr:
+    """Why a KPI is 判定不能 / N / F, in words a user can act on (over evaluate's columns)."""
+    return (pl.when((pl.col("kind") == "qualitative") | (pl.col("direction") == "qualitative"))
+            .then(pl.lit("定性指標（評価の記録なし）"))
+            .when(pl.col("actual_value").is_null()).then(pl.lit("実績値が未登録"))
+            .when(pl.col("baseline_value").is_null() & pl.col("target_value").is_null())
+            .then(pl.lit("基準値・目標値がない"))
+            .otherwise(pl.lit("期待値を求められない")))
 
 
-def change(before: str | None, after: str | None) -> str:
-    """改善 / 悪化 / 変化なし / 比較不可 between two statuses of one KPI."""
-    a, b = LEVEL.get(before or ""), LEVEL.get(after or "")
-    if a is None or b is None:
-        return "変化なし" if before == after else "比較不可"
-    return "改善" if b > a else "悪化" if b < a else "変化なし"
+def change(before: str = "status_before", after: str = "status_after") -> pl.Expr:
+    """改善 / 悪化 / 変化なし / 比較不可 between two status columns of one KPI."""
+    a = pl.col(before).replace_strict(LEVEL, default=None, return_dtype=pl.Int32)
+    b = pl.col(after).replace_strict(LEVEL, default=None, return_dtype=pl.Int32)
+    same = pl.col(before).eq_missing(pl.col(after))
+    return (pl.when(a.is_null() | b.is_null()).then(pl.when(same).then(pl.lit("変化なし")).otherwise(pl.lit("比較不可")))
+            .when(b > a).then(pl.lit("改善")).when(b < a).then(pl.lit("悪化")).otherwise(pl.lit("変化なし")))
 
 
 NEEDS_ATTENTION = ("遅れ", "やや遅れ", "B")

@@ -21,8 +21,8 @@ import polars as pl
 import streamlit as st
 
 from . import db, status, store
+from . import format as fmt
 from .eras import format_fiscal_year
-from .parsing import format_value
 
 # URL keys of the filters pages share (the same key on every page keeps a link alive across pages).
 ENTITY, PLAN, YEAR = "entity", "plan", "year"
@@ -30,6 +30,9 @@ ENTITY, PLAN, YEAR = "entity", "plan", "year"
 METHOD, WESTERN, PRESENT = "method", "western_years", "present"
 BAND_KEYS = {"band_on_track": "b1", "band_mostly": "b2", "band_slightly": "b3"}
 LATEST = "最新の実績年度"
+# What a user sees when a page fails (app.py logs the details on the server).
+PAGE_FAILED = ("この画面の表示中にエラーが発生しました。条件を変えるか、ページを再読み込みしてください。"
+               "続く場合は管理者に連絡してください（詳細はサーバーのログに記録しました）。")
 # The plan a newcomer sees first (README: a populated 概要 for 富山県成長戦略).
 DEFAULT_PLAN = "富山県成長戦略"
 ENTITY_TYPE_JA = {"prefecture": "都道府県", "municipality": "市区町村", "region": "連携中枢都市圏", "nation": "国"}
@@ -83,7 +86,8 @@ def is_synthetic() -> bool:
 
 def synthetic_banner() -> None:
     if is_synthetic():
-        st.warning("**合成データ** — 表示中の数値は試験用に生成した架空のものです。実在の自治体の実績ではありません。", icon="⚠️")
+        st.warning("**合成データ** — 表示中の数値は試験用に生成した架空のものです。実在の自治体の実績ではありません。",
+                   icon=":material/science:")
 
 
 def ensure_app_shell() -> None:
@@ -153,28 +157,15 @@ def fy(value) -> str:
     return format_fiscal_year(int(value), western_only=western_years())
 
 
-def fy_formatter():
-    """`fy` for polars map_elements, which runs off the script thread: reads the setting once, here."""
-    western = western_years()
-    return lambda v: "―" if v is None else format_fiscal_year(int(v), western_only=western)
-
-
-def value_formatter():
-    """`value_text` for polars map_elements (off the script thread): reads the year setting once, here."""
-    year_text = fy_formatter()
-
-    def value_text(value, unit: str | None = "", year=None) -> str:
-        if value is None:
-            return "―"
-        text = format_value(float(value), unit or "")
-        return f"{text}（{year_text(year)}）" if year is not None else text
-
-    return value_text
+def fy_expr(column) -> pl.Expr:
+    """A fiscal-year column as the setting says (vectorised; see kpiboard.format)."""
+    return fmt.fiscal_year(column, western_years())
 
 
 def value_text(value, unit: str | None = "", year=None) -> str:
     """3,980万円（R6（2024））: a figure the Japanese way, with its fiscal year if given."""
-    return value_formatter()(value, unit, year)
+    return fmt.scalar(fmt.value_with_year(pl.col("v"), pl.col("u"), pl.col("y"), western_years()),
+                      v=None if value is None else float(value), u=unit or "", y=year)
 
 
 def _rounded(v: float) -> float:
@@ -184,7 +175,7 @@ def _rounded(v: float) -> float:
 
 def approx_text(value, unit: str | None = "") -> str:
     """A derived figure (projection) the Japanese way, without false precision: 183.3人, 1万2,346人."""
-    return "―" if value is None else format_value(_rounded(float(value)), unit or "")
+    return "―" if value is None else value_text(_rounded(float(value)), unit)
 
 
 def change_text(value, unit: str | None = "") -> str:
@@ -193,16 +184,17 @@ def change_text(value, unit: str | None = "") -> str:
         return "―"
     v = _rounded(float(value))
     unit = unit or ""
-    text = format_value(abs(v), "ポイント" if unit == "%" else unit)
+    text = value_text(abs(v), "ポイント" if unit == "%" else unit)
     return ("+" if v > 0 else "-" if v < 0 else "±") + text
 
 
 def ratio_text(value) -> str:
-    return "―" if value is None else f"{value * 100:,.0f}%"
+    return fmt.scalar(fmt.ratio(pl.col("v")), v=None if value is None else float(value))
 
 
 def source_caption(text: str) -> None:
-    st.caption(f"出典: {text}")
+    """The source line under a chart or table. Sources are data: shown as text, never as Markdown."""
+    st.caption("出典: " + fmt.md(text))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -238,11 +230,13 @@ def plan_filters(*, allow_all: bool = False):
 
 
 def context_line(text: str) -> None:
-    """What the screen shows (plan, year, method) — in presentation mode the audience needs it."""
+    """What the screen shows (plan, year, method) — in presentation mode the audience needs it.
+    The text holds plan names (data): shown escaped, styled through the container's key (app.py CSS)."""
     if presenting():
-        st.markdown(f"<div class='kpi-context'>{text}</div>", unsafe_allow_html=True)
+        with st.container(key="kpi_context"):
+            st.markdown(fmt.md(text))
     else:
-        st.caption(text)
+        st.caption(fmt.md(text))
 
 
 def chart(fig: go.Figure, *, key: str | None = None) -> None:
@@ -279,7 +273,9 @@ def show_table(frame: pl.DataFrame, source: str, *, height: int | str = "auto", 
                key: str | None = None, on_select="ignore", selection_mode="single-row", max_rows: int = 30):
     """A table with its source beneath. Presentation mode shows a plain large-type table."""
     if presenting() and on_select == "ignore":
-        shown = frame.head(max_rows)
+        # st.table reads its cells as Markdown: text cells go in escaped.
+        shown = frame.head(max_rows).with_columns(
+            fmt.markdown_text(c) for c, dtype in frame.schema.items() if dtype == pl.Utf8)
         st.table(shown.to_pandas().set_index(shown.columns[0]) if shown.width else shown)
         if frame.height > max_rows:
             st.caption(f"先頭 {max_rows} 行を表示（全 {frame.height} 行）")
@@ -292,6 +288,7 @@ def show_table(frame: pl.DataFrame, source: str, *, height: int | str = "auto", 
 
 
 def status_badge(s: str | None, size: str = "1rem") -> None:
+    # Only our own chip markup, picked from a fixed table by status (never data text): see status.badge_html.
     st.markdown(status.badge_html(s, size), unsafe_allow_html=True)
 
 

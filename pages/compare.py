@@ -2,6 +2,7 @@
 import polars as pl
 import streamlit as st
 
+from kpiboard import format as fmt
 from kpiboard import charts, comparison, status, ui
 
 ui.page_header("比較", "自治体と自治体、年度と年度を並べる: 判定の内訳、進捗率、同じ指標の推移、ランキング、地図、判定の変化")
@@ -86,7 +87,7 @@ with tab_entities:
         ui.show_table(summary.select(
             pl.col("entity").alias("自治体"), pl.col("kpis").alias("KPI数"), pl.col("judged").alias("判定できたKPI"),
             pl.col("on_track").alias("順調以上"),
-            *[pl.col(c).map_elements(ui.ratio_text, return_dtype=pl.Utf8).fill_null("―").alias(name)
+            *[fmt.ratio(c).alias(name)
               for c, name in (("on_track_share", "順調以上の割合"), ("median_progress", "進捗率の中央値"),
                               ("mean_achievement", "達成率の平均"))]), source)
 
@@ -164,7 +165,7 @@ with tab_years:
             st.info("KPI のある計画がありません。")
         elif len(years) < 2:
             have = f"実績値のある年度は {ui.fy(years[0])} だけです" if years else "実績値のある年度がありません"
-            st.info(f"「{plan['plan']}」には{have}。年度の比較には実績のある年度が 2 つ以上必要です。")
+            st.info(f"「{fmt.md(plan['plan'])}」には{have}。年度の比較には実績のある年度が 2 つ以上必要です。")
         else:
             ui.context_line(f"{plan['plan']}（{plan['entity']}）｜{ui.fy(ya)} → {ui.fy(yb)}｜判定方式: {status.METHOD_LABELS[method]}")
             before = ui.evaluate(plan=plan["plan_id"], eval_year=ya)
@@ -185,8 +186,8 @@ with tab_years:
             st.subheader("KPI ごとの変化")
             ui.show_table(changes.select(
                 pl.col("change").alias("変化"), pl.col("area").alias("分野"), pl.col("kpi_name").alias("指標名"),
-                pl.col("status_before").map_elements(status.label, return_dtype=pl.Utf8).alias(f"A: {ui.fy(ya)}"),
-                pl.col("status_after").map_elements(status.label, return_dtype=pl.Utf8).alias(f"B: {ui.fy(yb)}"),
-                pl.col("progress_ratio").map_elements(ui.ratio_text, return_dtype=pl.Utf8).fill_null("―").alias("進捗率 A"),
-                pl.col("progress_after").map_elements(ui.ratio_text, return_dtype=pl.Utf8).fill_null("―").alias("進捗率 B")),
+                status.label_expr("status_before").alias(f"A: {ui.fy(ya)}"),
+                status.label_expr("status_after").alias(f"B: {ui.fy(yb)}"),
+                fmt.ratio("progress_ratio").alias("進捗率 A"),
+                fmt.ratio("progress_after").alias("進捗率 B")),
                 source)

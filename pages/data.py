@@ -5,8 +5,8 @@ import polars as pl
 import streamlit as st
 
 from kpiboard import schema, status, tabular, ui
+from kpiboard import format as fmt
 from kpiboard.eras import format_fiscal_year
-from kpiboard.parsing import format_value
 
 ui.page_header("データ", "すべての KPI と観測値（基準値・目標値・実績値・見込み）を絞り込んで表示し、CSV・Excel で取り出せます")
 
@@ -51,21 +51,18 @@ observations = ui.run("data_observations", **params)
 evaluated = ui.evaluate(entity=entity_id, plan=plan_id).select(
     "kpi_id", "baseline_value", "baseline_fy", "target_value", "target_fy", "actual_value", "eval_fy",
     "achievement_rate", "status")
-WESTERN = ui.western_years()
 SCREEN_ROWS = 5_000  # rows drawn on screen; the downloads always hold every row
-# Labels by lookup (vectorised): fast on national-scale data, and no Streamlit call inside polars
-FY_LABELS = {y: format_fiscal_year(y, western_only=WESTERN) for y in range(1900, 2101)}
-STATUS_LABELS = {s: status.label(s) for s in status.STATUS_STYLE}
 
 
 def fy_label(column: str) -> pl.Expr:
-    return pl.col(column).replace_strict(FY_LABELS, default=None, return_dtype=pl.Utf8)
+    # empty (not 「―」) where there is no year: the downloads keep empty cells empty
+    return pl.when(pl.col(column).is_not_null()).then(ui.fy_expr(column))
 
 
 # Downloads keep numbers as numbers (machine-readable); the tables on screen show them the Japanese way.
 kpi_view = kpis.join(evaluated, on="kpi_id", how="left").select(
     pl.col("kpi_name").alias("指標名"),
-    pl.col("status").replace_strict(STATUS_LABELS, default=pl.col("status"), return_dtype=pl.Utf8).alias("判定"),
+    status.label_expr().alias("判定"),
     pl.col("baseline_value").alias("基準値"), fy_label("baseline_fy").alias("基準年度"),
     pl.col("target_value").alias("目標値"), fy_label("target_fy").alias("目標年度"),
     pl.col("actual_value").alias("実績値"), fy_label("eval_fy").alias("評価年度"),
@@ -95,14 +92,13 @@ obs_view = observations.join(judged, on="kpi_id", how="left").select(
 
 
 def japanese(value_col: str, unit_col: str = "単位") -> pl.Expr:
-    return pl.struct(value_col, unit_col).map_elements(
-        lambda r: format_value(r[value_col], r[unit_col] or ""), return_dtype=pl.Utf8).fill_null("―").alias(value_col)
+    return fmt.value(value_col, pl.col(unit_col)).alias(value_col)
 
 
 def kpi_screen() -> pl.DataFrame:
     return kpi_view.head(SCREEN_ROWS).with_columns(
         japanese("基準値"), japanese("目標値"), japanese("実績値"),
-        pl.col("達成率(%)").map_elements(lambda v: f"{v:,.0f}%", return_dtype=pl.Utf8).fill_null("―"),
+        fmt.percent("達成率(%)").alias("達成率(%)"),
         pl.when(pl.col("累計")).then(pl.lit("累計")).otherwise(pl.lit("")).alias("累計"),
         pl.col("基準年度", "目標年度", "評価年度").fill_null("―"),
     ).rename({"達成率(%)": "達成率"})

@@ -2,6 +2,7 @@
 import streamlit as st
 
 from kpiboard import export, status, ui
+from kpiboard.format import md as fmt_md
 from kpiboard.export import browser, figures, png
 
 ui.page_header("出力", "会議に持っていく資料を作ります。どの形式も同じ判定結果・判定方法・出典を載せます。")
@@ -52,7 +53,7 @@ if st.button("作成", type="primary", disabled=not formats, key="export_make", 
             box.update(label=f"作成しました（{len(files)} 件）", state="complete", expanded=False)
         except export.ExportError as e:
             box.update(label="作成できませんでした", state="error")
-            st.error(str(e))
+            st.error(fmt_md(str(e)))
     st.session_state["export_files"] = {"settings": settings, "files": files}
 
 made = st.session_state.get("export_files")
@@ -70,7 +71,7 @@ st.subheader("グラフ画像（PNG・1920px）")
 try:
     report = report_for(*settings)
 except export.ExportError as e:
-    st.error(str(e))
+    st.error(fmt_md(str(e)))
     st.stop()
 charts = figures.report_charts(report)
 picked = st.selectbox("グラフ", range(len(charts)), format_func=lambda i: charts[i][1], key="export_chart")

@@ -3,7 +3,7 @@ import polars as pl
 import streamlit as st
 
 from kpiboard import charts, schema, search, status, trajectory, ui
-from kpiboard.parsing import format_value
+from kpiboard import format as fmt
 
 ui.page_header("指標", "この KPI で何が起きているか: 推移と見通し、目標までに必要な変化、背景・注記・出典、関連する施策")
 
@@ -30,7 +30,7 @@ if rows.is_empty():
     st.info("この条件の KPI はありません。計画や自治体の選択を変えてください。")
     st.stop()
 if found.is_empty():
-    st.info(f"「{query}」に一致する KPI はありません（{rows.height} 件から検索）。語を減らすか、計画を「すべての計画」にしてください。")
+    st.info(f"「{fmt.md(query)}」に一致する KPI はありません（{rows.height} 件から検索）。語を減らすか、計画を「すべての計画」にしてください。")
     st.stop()
 
 
@@ -67,7 +67,7 @@ else:
         selected = ui.id_picker("表示する KPI", labels, key="kpi", default=first, help="下の一覧の行を選んでも切り替わります")
         st.caption(f"{found.height} 件" + (f"（{rows.height} 件中）" if found.height != rows.height else ""))
         listing = found.select(
-            pl.col("status").map_elements(status.label, return_dtype=pl.Utf8).alias("判定"),
+            status.label_expr().alias("判定"),
             *([] if plan else [pl.col("entity").alias("自治体")]),
             pl.col("item_code").alias("項目"), pl.col("kpi_name").alias("指標名"))
         st.session_state["_kpi_list_ids"] = ids
@@ -82,43 +82,43 @@ observations = ui.run("kpi_observations", kpi_id=selected)
 unit = kpi["unit"] or ""
 
 with detail_area:
-    st.subheader(kpi["kpi_name"])
+    st.subheader(fmt.md(kpi["kpi_name"]))
     facts = [kpi["entity"], kpi["plan"], kpi["area"], f"項目 {kpi['item_code']}" if kpi["item_code"] else None,
              f"単位 {unit}" if unit else None, f"方向 {schema.DIRECTION_JA.get(kpi['direction'], kpi['direction'])}",
              "累計値で判定" if kpi["cumulative"] else None]
     ui.status_badge(kpi["status"], "1.1rem")
-    st.caption("｜".join(f for f in facts if f))
+    st.caption(fmt.md("｜".join(f for f in facts if f)))
     ui.context_line(ui.settings_summary(None, year))
 
     m = st.columns(3)
-    m[0].metric("基準値", ui.value_text(kpi["baseline_value"], unit), help="基準年度: " + ui.fy(kpi["baseline_fy"]))
+    m[0].metric("基準値", fmt.md(ui.value_text(kpi["baseline_value"], unit)), help="基準年度: " + ui.fy(kpi["baseline_fy"]))
     m[1].metric(f"実績値（{ui.fy(kpi['eval_fy'])}）" if kpi["eval_fy"] else "実績値",
-                ui.value_text(kpi["actual_value"], unit))
+                fmt.md(ui.value_text(kpi["actual_value"], unit)))
     m[2].metric(f"目標値（{ui.fy(kpi['target_fy'])}）" if kpi["target_fy"] else "目標値",
-                ui.value_text(kpi["target_value"], unit))
+                fmt.md(ui.value_text(kpi["target_value"], unit)))
     m = st.columns(3)
-    m[0].metric("期待値（評価年度）", ui.approx_text(kpi["expected_value"], unit),
+    m[0].metric("期待値（評価年度）", fmt.md(ui.approx_text(kpi["expected_value"], unit)),
                 help="評価年度の目標値、なければ基準値から最終目標値への直線上の値")
-    m[1].metric("進捗率", ui.ratio_text(kpi["progress_ratio"]), help="(実績−基準)/(期待値−基準)。100% で期待どおり")
-    m[2].metric("達成率", ui.ratio_text(kpi["achievement_rate"]), help="(実績−基準)/(目標−基準)")
+    m[1].metric("進捗率", fmt.md(ui.ratio_text(kpi["progress_ratio"])), help="(実績−基準)/(期待値−基準)。100% で期待どおり")
+    m[2].metric("達成率", fmt.md(ui.ratio_text(kpi["achievement_rate"])), help="(実績−基準)/(目標−基準)")
 
     need = trajectory.required_yearly_change(kpi)
     speed = trajectory.pace(kpi, observations)
     proj = trajectory.projection(kpi, observations)
     lines = []
     if need and need.already_met:
-        lines.append(f"**最終目標を達成済み**（{ui.fy(need.from_fy)} の実績 {format_value(need.from_value, unit)}）")
+        lines.append(f"**最終目標を達成済み**（{ui.fy(need.from_fy)} の実績 {fmt.md(ui.value_text(need.from_value, unit))}）")
     elif need:
         start = "実績" if need.from_kind == "actual" else "基準値"
         years = need.to_fy - need.from_fy
-        lines.append(f"**目標達成に必要な変化: 年 {ui.change_text(need.per_year, unit)}**"
-                     f"（{ui.fy(need.from_fy)} の{start} {format_value(need.from_value, unit)} から "
-                     f"{ui.fy(need.to_fy)} の目標 {format_value(need.to_value, unit)} まで {years} 年）")
+        lines.append(f"**目標達成に必要な変化: 年 {fmt.md(ui.change_text(need.per_year, unit))}**"
+                     f"（{ui.fy(need.from_fy)} の{start} {fmt.md(ui.value_text(need.from_value, unit))} から "
+                     f"{ui.fy(need.to_fy)} の目標 {fmt.md(ui.value_text(need.to_value, unit))} まで {years} 年）")
     if speed is not None:
-        lines.append(f"これまでのペース: 年 {ui.change_text(speed, unit)}")
+        lines.append(f"これまでのペース: 年 {fmt.md(ui.change_text(speed, unit))}")
     if proj:
-        lines.append(f"このペースが続くと {ui.fy(proj[2])} に {ui.approx_text(proj[3], unit)} の見込み"
-                     + (f"（目標 {format_value(kpi['target_value'], unit)}）" if kpi["target_value"] is not None else ""))
+        lines.append(f"このペースが続くと {ui.fy(proj[2])} に {fmt.md(ui.approx_text(proj[3], unit))} の見込み"
+                     + (f"（目標 {fmt.md(ui.value_text(kpi['target_value'], unit))}）" if kpi["target_value"] is not None else ""))
     if not lines:
         lines.append("目標までに必要な変化は計算できません（基準値か実績値と、最終目標値の両方が必要です）。")
     st.markdown("  \n".join(lines))
@@ -140,23 +140,23 @@ with detail_area:
                             ("注記", detail["note"])):
             if text:
                 st.markdown(f"**{title}**")
-                st.markdown(text)
+                st.text(text)  # the documents' own words: shown as written, never read as Markdown
                 shown = True
         if not shown:
             st.info("背景・考え方の記述はありません。")
         ui.source_caption(detail["source"] or "―")
-    fy, value_text = ui.fy_formatter(), ui.value_formatter()  # map_elements runs off the script thread
+    western = ui.western_years()
     with tabs[1]:
         if observations.is_empty():
             st.info("この KPI には基準値・目標値・実績値が記録されていません。")
         else:
             obs_view = observations.with_columns(
                 pl.col("value_kind").replace_strict(schema.VALUE_KIND_JA, default=pl.col("value_kind")).alias("種別"),
-                pl.struct("fiscal_year", "year_text").map_elements(
-                    lambda r: fy(r["fiscal_year"]) + (f"（原文 {r['year_text']}）" if r["year_text"] else ""),
-                    return_dtype=pl.Utf8).alias("年度"),
-                pl.struct("value", "unit").map_elements(lambda r: value_text(r["value"], r["unit"]),
-                                                        return_dtype=pl.Utf8).alias("読み取った値"),
+                pl.concat_str([fmt.fiscal_year("fiscal_year", western),
+                               pl.when(pl.col("year_text").fill_null("") != "")
+                               .then(pl.concat_str([pl.lit("（原文 "), pl.col("year_text"), pl.lit("）")]))
+                               .otherwise(pl.lit(""))]).alias("年度"),
+                fmt.value("value", pl.col("unit")).alias("読み取った値"),
             ).select("種別", "年度", pl.col("original_text").alias("原文"), "読み取った値",
                      pl.col("qualifier").alias("修飾（以上・見込み等）"), pl.col("cumulative_value").alias("累計値"),
                      pl.col("note").alias("注記"), pl.col("source").alias("出典"))
@@ -168,8 +168,8 @@ with detail_area:
         else:
             ui.show_table(refs.select(
                 pl.col("label").alias("項目"),
-                pl.struct("fiscal_year", "year_text").map_elements(
-                    lambda r: r["year_text"] or fy(r["fiscal_year"]), return_dtype=pl.Utf8).alias("年"),
+                pl.when(pl.col("year_text").fill_null("") != "").then(pl.col("year_text"))
+                .otherwise(fmt.fiscal_year("fiscal_year", western)).alias("年"),
                 pl.col("original_text").alias("原文"), pl.col("note").alias("注記"), pl.col("source").alias("出典")),
                 "各行の「出典」列")
     with tabs[3]:
@@ -201,6 +201,6 @@ with detail_area:
             ui.show_table(history.select(
                 pl.col("changed_at").alias("日時"),
                 pl.col("value_kind").replace_strict(schema.VALUE_KIND_JA, default=pl.col("value_kind")).alias("種別"),
-                pl.col("fiscal_year").map_elements(fy, return_dtype=pl.Utf8).alias("年度"),
+                fmt.fiscal_year("fiscal_year", western).alias("年度"),
                 pl.col("old_original_text").alias("変更前"), pl.col("new_original_text").alias("変更後"),
                 pl.col("file_name").alias("ファイル"), pl.col("user_name").alias("取込者")), "観測値の変更履歴（observation_history）")

@@ -3,7 +3,7 @@ import polars as pl
 import streamlit as st
 
 from kpiboard import charts_extra, status, tree, ui
-from kpiboard.parsing import format_value
+from kpiboard import format as fmt
 
 ui.page_header("施策・予算", "施策の担当・ロードマップ・年度別予算と、KGI → KPI → 施策 のつながり"
                "（委員会の要望「グランドデザインの可視化」）")
@@ -12,15 +12,12 @@ BASIS = tree.BASIS_LABELS
 ALL_DEPTS, ALL_INITIATIVES = "すべての担当", "すべての施策"
 
 
-fy = ui.fy_formatter()  # safe inside polars map_elements (worker threads)
-
-
-def fy_label(column: str) -> pl.Expr:
-    return pl.col(column).map_elements(fy, return_dtype=pl.Utf8)
+fy = ui.fy
+fy_label = ui.fy_expr
 
 
 def yen(value) -> str:
-    return format_value(value, "円") if value is not None else "―"
+    return ui.value_text(value, "円")
 
 
 def fy_span(a, b) -> str:
@@ -45,7 +42,7 @@ if ap_plans.height > 1:
     ap_label = f1.selectbox("施策の計画", ap_plans["plan"].to_list(), key="ap", bind="query-params")
     ap_plan = ap_plans.filter(pl.col("plan") == ap_label)["plan_id"][0]
 elif ap_plans.height == 1:
-    f1.markdown(f"**施策の計画**  \n{ap_plans['plan'][0]}")
+    f1.markdown(f"**施策の計画**  \n{fmt.md(ap_plans['plan'][0])}")
 in_plan = ui.run("initiatives_list", plan=ap_plan)
 departments = sorted(set(in_plan["departments"].explode().drop_nulls().to_list())) if in_plan.height else []
 dept = f2.selectbox("担当", [ALL_DEPTS] + departments, key="dept", bind="query-params",
@@ -56,7 +53,7 @@ codes = initiatives["code"].to_list()
 pick = f3.selectbox("施策番号", [ALL_INITIATIVES] + codes, key="initiative", bind="query-params")
 chosen = initiatives if pick == ALL_INITIATIVES else initiatives.filter(pl.col("code") == pick)
 if pick != ALL_INITIATIVES:
-    f3.caption(charts_extra.shorten(chosen["title"][0], 60))
+    f3.caption(fmt.md(charts_extra.shorten(chosen["title"][0], 60)))
 ids = chosen["initiative_id"].to_list()
 # the action plan's document and pages; each row's own section is in its 出典 column
 ap_source = (chosen["plan_source"][0] if chosen["plan_source"][0] else charts_extra.combined_source(chosen["source"])) \
@@ -82,12 +79,11 @@ if tab_list.open is not False:
                 pl.col("code").alias("施策番号"),
                 pl.col("title").alias("施策"),
                 pl.col("department").alias("担当"),
-                pl.struct("budget_listed_yen", "budget_fy_from", "budget_fy_to").map_elements(
-                    lambda r: "―" if r["budget_listed_yen"] is None else
-                    f"{yen(r['budget_listed_yen'])}（{fy_span(r['budget_fy_from'], r['budget_fy_to'])}）",
-                    return_dtype=pl.Utf8).alias("予算（掲載額の計）"),
-                pl.struct("roadmap_fy_from", "roadmap_fy_to").map_elements(
-                    lambda r: fy_span(r["roadmap_fy_from"], r["roadmap_fy_to"]), return_dtype=pl.Utf8).alias("ロードマップ"),
+                pl.when(pl.col("budget_listed_yen").is_null()).then(pl.lit("―")).otherwise(pl.concat_str([
+                    fmt.value("budget_listed_yen", "円"), pl.lit("（"),
+                    fmt.fiscal_span("budget_fy_from", "budget_fy_to", ui.western_years()), pl.lit("）")]))
+                .alias("予算（掲載額の計）"),
+                fmt.fiscal_span("roadmap_fy_from", "roadmap_fy_to", ui.western_years()).alias("ロードマップ"),
                 pl.col("kpi_names").fill_null("（対応するKPIなし）").alias("対応するKPI"),
                 pl.col("source").alias("出典"),
             ), hide_index=True, width="stretch", column_config={
@@ -100,13 +96,15 @@ if tab_list.open is not False:
 
             if pick != ALL_INITIATIVES:
                 r = chosen.row(0, named=True)
-                st.subheader(f"{r['code']} {r['title']}")
-                st.caption(f"{r['policy']}　／　{r['measure']}　／　担当: {r['department']}　／　{r['page']}")
+                st.subheader(fmt.md(f"{r['code']} {r['title']}"))
+                st.caption(fmt.md(f"{r['policy']}　／　{r['measure']}　／　担当: {r['department']}　／　{r['page']}"))
                 c1, c2 = st.columns(2)
-                c1.markdown("**現状**\n\n" + (r["current_state"] or "―").replace("\n", "  \n"))
-                c1.markdown("**課題**\n\n" + (r["issues"] or "―").replace("\n", "  \n"))
-                c2.markdown("**R5年度までの取組**\n\n" + (r["actions_to_date"] or "―").replace("\n", "  \n"))
-                c2.markdown("**R6年度の取組**\n\n" + (r["actions_this_year"] or "―").replace("\n", "  \n"))
+                # The documents' own words: shown as written (st.text), never read as Markdown.
+                for where, title, text in ((c1, "現状", r["current_state"]), (c1, "課題", r["issues"]),
+                                           (c2, "R5年度までの取組", r["actions_to_date"]),
+                                           (c2, "R6年度の取組", r["actions_this_year"])):
+                    where.markdown(f"**{title}**")
+                    where.text(text or "―")
                 ui.source_caption(r["source"])
                 links = ui.run("initiatives_kpi_links", initiatives=ids)
                 if links.height:
@@ -114,10 +112,10 @@ if tab_list.open is not False:
                     judged = dict(zip(evaluated["kpi_id"].to_list(), evaluated["status"].to_list()))
                     st.markdown("**対応するKPI**")
                     for k in links.iter_rows(named=True):
-                        st.markdown(f"- {k['kpi_name']}（{k['plan']}・{k['area_name'] or ''}）："
-                                    f"{status.label(judged.get(k['kpi_id']))}　**[{BASIS.get(k['basis'], k['basis'])}]**")
+                        st.markdown(f"- {fmt.md(k['kpi_name'])}（{fmt.md(k['plan'])}・{fmt.md(k['area_name'] or '')}）："
+                                    f"{fmt.md(status.label(judged.get(k['kpi_id'])))}　**［{fmt.md(BASIS.get(k['basis'], k['basis']))}］**")
                         if k["basis"] == "reading":
-                            st.caption(f"読み取りの根拠: {k['note']}")
+                            st.caption("読み取りの根拠: " + fmt.md(k["note"]))
                 else:
                     st.markdown("**対応するKPI**: なし")
                 facts = ui.run("initiatives_facts", initiatives=ids)
@@ -176,16 +174,16 @@ if tab_budget.open is not False:
             fig = charts_extra.budget_figure(budgets, source=source, western_years=ui.western_years())
             ui.chart(fig, key="initiatives_budget_chart")
             for r in shared.iter_rows(named=True):
-                st.info(f"「{r['program']}」（{ui.fy(r['fiscal_year'])}、{yen(r['amount_yen'])}）は "
-                        f"{r['listed_codes']} の複数の施策に掲載されています。合計では1回だけ数え、グラフでは「共通」として示します。",
-                        icon="ℹ️")
+                st.info(f"「{fmt.md(r['program'])}」（{ui.fy(r['fiscal_year'])}、{fmt.md(yen(r['amount_yen']))}）は "
+                        f"{fmt.md(r['listed_codes'])} の複数の施策に掲載されています。合計では1回だけ数え、グラフでは「共通」として示します。",
+                        icon=":material/info:")
             st.caption("金額は各施策の予算欄の記載（当初予算等）です。年度の明記がない金額の年度は当方の読みで、表の「注」に記しています。")
             ui.source_caption(source)
             st.dataframe(budgets.select(
                 fy_label("fiscal_year").alias("年度"),
                 pl.col("code").alias("施策番号"),
                 pl.col("program").alias("事業"),
-                pl.col("amount_yen").map_elements(yen, return_dtype=pl.Utf8).alias("金額"),
+                fmt.value("amount_yen", "円").alias("金額"),
                 pl.col("original_text").alias("原文"),
                 pl.when(pl.col("listed_under") > 1).then(pl.col("listed_codes") + pl.lit(" に重複掲載"))
                 .otherwise(pl.lit("")).alias("重複"),
@@ -223,14 +221,14 @@ if tab_tree.open is not False:
             with st.expander("ツリーを文字で見る（対応の出典つき）"):
                 lines = []
                 for depth, n in tree.outline(nodes):
-                    text = f"{n['code']} {n['label']}".strip()
+                    text = fmt.md(f"{n['code']} {n['label']}".strip())
                     if n["level"] == "kpi":
-                        text += f" — {status.label(n['status'])}"
+                        text += " — " + fmt.md(status.label(n["status"]))
                     elif n["level"] == "initiative":
-                        text += (f"（{n['detail']}）[{BASIS.get(n['basis'], n['basis'] or '')}]"
-                                 + (f" — 出典: {n['source']}" if n["source"] else ""))
+                        text += fmt.md(f"（{n['detail']}）[{BASIS.get(n['basis'], n['basis'] or '')}]"
+                                       + (f" — 出典: {n['source']}" if n["source"] else ""))
                     elif n["level"] == "kgi":
-                        text = f"**KGI: {n['label']}** — {n['detail']}"
+                        text = f"**KGI: {fmt.md(n['label'])}** — {fmt.md(n['detail'])}"
                     lines.append("  " * depth + "- " + text)
                 st.markdown("\n".join(lines))
 
@@ -250,7 +248,7 @@ if tab_unlinked.open is not False:
                 st.metric("対応する施策のないKPI", f"{lonely.height} / {total_kpis} 件")
                 st.dataframe(lonely.select(
                     pl.col("area").alias("分野"), pl.col("item_code").alias("項目"), pl.col("kpi_name").alias("指標名"),
-                    pl.col("status").map_elements(status.label, return_dtype=pl.Utf8).alias("判定"),
+                    status.label_expr().alias("判定"),
                 ), hide_index=True, width="stretch")
                 ui.source_caption(f"{plan['plan']}（{plan['entity']}）の KPI と initiative_kpis（施策とKPIの対応）")
         with c2:

@@ -3,6 +3,7 @@ import polars as pl
 import streamlit as st
 
 from kpiboard import charts, status, ui
+from kpiboard import format as fmt
 
 ui.page_header("概要", "この計画は順調か: 判定の内訳、まず確認したいKPI、データの鮮度と出典")
 
@@ -13,8 +14,9 @@ if plan is None:
     st.stop()
 ui.context_line(ui.settings_summary(plan, year))
 if plan["kpi_count"] == 0:
-    st.info(f"「{plan['plan']}」には KPI がありません（施策・事業のみの計画です）。施策と予算は「施策・予算」で確認できます。")
-    st.page_link("pages/initiatives.py", label="施策・予算を開く", icon="🗂️", query_params=ui.link_params())
+    st.info(f"「{fmt.md(plan['plan'])}」には KPI がありません（施策・事業のみの計画です）。施策と予算は「施策・予算」で確認できます。")
+    st.page_link("pages/initiatives.py", label="施策・予算を開く", icon=":material/account_tree:",
+                 query_params=ui.link_params())
     st.stop()
 
 rows = ui.evaluate(plan=plan["plan_id"], eval_year=year)
@@ -42,18 +44,18 @@ with right:
     undetermined = rows.filter(pl.col("status").is_in(["判定不能", "N", "F"]))
     if attention.is_empty():
         if undetermined.height == total:
-            reasons = undetermined.with_columns(
-                pl.struct(pl.all()).map_elements(status.undetermined_reason, return_dtype=pl.Utf8).alias("reason"))
+            reasons = undetermined.with_columns(status.undetermined_reason().alias("reason"))
             reason_counts = "、".join(f"{r} {n} 件" for r, n in reasons.group_by("reason").len().sort("len", descending=True).iter_rows())
             st.info(f"判定できる KPI がありません（{reason_counts}）。実績値を取り込むと進捗を判定できます。"
-                    "基準値・目標値は下の KPI 一覧で確認できます。", icon="ℹ️")
+                    "基準値・目標値は下の KPI 一覧で確認できます。", icon=":material/info:")
         else:
-            st.success("遅れ・やや遅れの KPI はありません。", icon="✅")
+            st.success("遅れ・やや遅れの KPI はありません。", icon=":material/check_circle:")
     for r in attention.iter_rows(named=True):
         with st.container(border=True, key=f"attention_{r['kpi_id']}"):
-            st.markdown(f"{status.badge_html(r['status'], '0.85rem')} **{r['kpi_name']}**", unsafe_allow_html=True)
-            st.caption(f"{r['area'] or ''} {r['item_code'] or ''}｜実績 {ui.value_text(r['actual_value'], r['unit'], r['eval_fy'])}"
-                       f"／期待値 {ui.approx_text(r['expected_value'], r['unit'])}／進捗率 {ui.ratio_text(r['progress_ratio'])}")
+            ui.status_badge(r["status"], "0.85rem")
+            st.markdown(f"**{fmt.md(r['kpi_name'])}**")
+            st.caption(fmt.md(f"{r['area'] or ''} {r['item_code'] or ''}｜実績 {ui.value_text(r['actual_value'], r['unit'], r['eval_fy'])}"
+                              f"／期待値 {ui.approx_text(r['expected_value'], r['unit'])}／進捗率 {ui.ratio_text(r['progress_ratio'])}"))
             if not ui.presenting():
                 st.button("詳しく見る", key=f"open_{r['kpi_id']}", on_click=ui.open_kpi, args=(r["kpi_id"],),
                           icon=":material/query_stats:", type="tertiary")
@@ -80,17 +82,14 @@ ui.show_table(area_table, source)
 
 # 4. Every KPI of the plan
 st.subheader("KPI 一覧")
-value_text = ui.value_formatter()  # map_elements runs off the script thread
+western = ui.western_years()
 view = rows.with_columns(
-    pl.struct(pl.all()).map_elements(lambda r: status.label(r["status"]), return_dtype=pl.Utf8).alias("判定"),
-    pl.struct(pl.all()).map_elements(lambda r: value_text(r["baseline_value"], r["unit"], r["baseline_fy"]),
-                                     return_dtype=pl.Utf8).alias("基準値"),
-    pl.struct(pl.all()).map_elements(lambda r: value_text(r["target_value"], r["unit"], r["target_fy"]),
-                                     return_dtype=pl.Utf8).alias("目標値"),
-    pl.struct(pl.all()).map_elements(lambda r: value_text(r["actual_value"], r["unit"], r["eval_fy"]),
-                                     return_dtype=pl.Utf8).alias("実績値"),
-    pl.struct(pl.all()).map_elements(lambda r: ui.ratio_text(r["progress_ratio"]), return_dtype=pl.Utf8).alias("進捗率"),
-    pl.struct(pl.all()).map_elements(lambda r: ui.ratio_text(r["achievement_rate"]), return_dtype=pl.Utf8).alias("達成率"),
+    status.label_expr().alias("判定"),
+    *[fmt.value_with_year(f"{kind}_value", pl.col("unit"), year, western).alias(name)
+      for kind, year, name in (("baseline", "baseline_fy", "基準値"), ("target", "target_fy", "目標値"),
+                               ("actual", "eval_fy", "実績値"))],
+    fmt.ratio("progress_ratio").alias("進捗率"),
+    fmt.ratio("achievement_rate").alias("達成率"),
 ).select("判定", pl.col("area").alias("分野"), pl.col("item_code").alias("項目"), pl.col("kpi_name").alias("指標名"),
          "基準値", "目標値", "実績値", "進捗率", "達成率", pl.col("source").alias("出典"), "kpi_id")
 if ui.presenting():
@@ -109,19 +108,19 @@ dataset = ui.table("dataset")
 as_of = dataset["data_as_of"][0] if dataset.height else None
 manifest = ui.manifest()
 f1, f2, f3, f4 = st.columns(4)
-f1.metric("データの時点", as_of or "―", help="データセットに記録された時点（原本資料の作成時点など）")
+f1.metric("データの時点", fmt.md(as_of or "―"), help="データセットに記録された時点（原本資料の作成時点など）")
 f2.metric("最新の実績年度", ui.fy(fresh["latest_actual_fy"]) if fresh["latest_actual_fy"] else "実績なし")
 f3.metric("実績のある KPI", f"{fresh['kpis_with_actual']} / {fresh['kpi_count']} 件")
-f4.metric("最終取込", (fresh["last_changed_at"] or "取込なし")[:16],
+f4.metric("最終取込", fmt.md((fresh["last_changed_at"] or "取込なし")[:16]),
           help="データ取込で値が更新された最後の日時")
 kind = "合成データ" if ui.is_synthetic() else ("埋め込みデータ（原本資料から作成）" if manifest.get("built_from") == "data/sources"
                                                else "取込データ")
-st.caption(f"データの種類: {kind}｜{dataset['name'][0] if dataset.height else ''}｜データ版 {manifest.get('version', '―')}｜"
-           f"基準値 {fresh['baseline_count']} 件・目標値 {fresh['target_count']} 件・実績値 {fresh['actual_count']} 件")
+st.caption(fmt.md(f"データの種類: {kind}｜{dataset['name'][0] if dataset.height else ''}｜データ版 {manifest.get('version', '―')}｜"
+                  f"基準値 {fresh['baseline_count']} 件・目標値 {fresh['target_count']} 件・実績値 {fresh['actual_count']} 件"))
 sources = ui.run("plan_sources", plan=plan["plan_id"]).select(
     pl.col("document").alias("資料"), pl.col("sections").alias("節の数"), pl.col("kpis").alias("KPI"),
     pl.col("figures").alias("数値"), pl.col("example").alias("出典の例"))
 ui.show_table(sources, "各 KPI・数値に記録された出典（source 列）を資料ごとに集計")
 if dataset.height and dataset["description"][0]:
-    st.caption(dataset["description"][0])
+    st.text(dataset["description"][0])
 st.caption(status.method_explanation(method, ui.bands()))

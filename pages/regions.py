@@ -2,6 +2,7 @@
 import polars as pl
 import streamlit as st
 
+from kpiboard import format as fmt
 from kpiboard import charts_extra, status, ui
 
 ui.page_header("連携中枢都市圏", "各政策分野でKPIを設定している圏域の数（全34圏域）と、圏域ごとのKPI設定例の進捗")
@@ -37,8 +38,8 @@ if tab_categories.open is not False:
             m[1].metric("平均の設定圏域数", f"{rows['regions_with_kpi'].mean():.1f} / {total} 圏域")
             top = rows.sort("regions_with_kpi", descending=True).row(0, named=True)
             low = rows.sort("regions_with_kpi").row(0, named=True)
-            m[2].metric("最も多い分野", f"{top['regions_with_kpi']} 圏域", help=f"{top['category_code']} {top['label']}")
-            m[3].metric("最も少ない分野", f"{low['regions_with_kpi']} 圏域", help=f"{low['category_code']} {low['label']}")
+            m[2].metric("最も多い分野", f"{top['regions_with_kpi']} 圏域", help=fmt.md(f"{top['category_code']} {top['label']}"))
+            m[3].metric("最も少ない分野", f"{low['regions_with_kpi']} 圏域", help=fmt.md(f"{low['category_code']} {low['label']}"))
             ui.context_line(f"連携中枢都市圏（全{total}圏域）の政策分野別 KPI 設定状況（{as_of} 時点）："
                             f"{GROUPS[group or 'すべて']}、{ORDERS[order or 'document']}")
             fig = charts_extra.policy_category_figure(rows, source=source, order=order)
@@ -96,17 +97,17 @@ if tab_examples.open is not False:
 
         for region in shown.select("entity_id", "region", "central_city").unique(maintain_order=True).iter_rows(named=True):
             with st.container(border=True):
-                st.subheader(f"{region['region']}")
-                st.caption(f"中心市: {region['central_city'] or '―'}")
+                st.subheader(fmt.md(region["region"]))
+                st.caption("中心市: " + fmt.md(region["central_city"] or "―"))
                 for k in shown.filter(pl.col("entity_id") == region["entity_id"]).iter_rows(named=True):
                     ev = judged.get(k["kpi_id"], {})
                     a, b, t, s = st.columns([4, 2, 2, 2])
-                    a.markdown(f"**{k['kpi_name']}**  \n事業: {k['measure'] or '―'}  \n"
-                               f"政策分野: {k['category_code'] or ''} {k['category_label'] or ''}")
-                    b.markdown(f"基準値  \n**{written(k['baseline_text'], k['baseline_year_text'], ev.get('baseline_fy'))}**")
-                    t.markdown(f"目標値  \n**{written(k['target_text'], k['target_year_text'], ev.get('target_fy'))}**")
+                    a.markdown(f"**{fmt.md(k['kpi_name'])}**  \n事業: {fmt.md(k['measure'] or '―')}  \n"
+                               f"政策分野: {fmt.md(k['category_code'] or '')} {fmt.md(k['category_label'] or '')}")
+                    b.markdown(f"基準値  \n**{fmt.md(written(k['baseline_text'], k['baseline_year_text'], ev.get('baseline_fy')))}**")
+                    t.markdown(f"目標値  \n**{fmt.md(written(k['target_text'], k['target_year_text'], ev.get('target_fy')))}**")
                     rate = ev.get("achievement_rate")
-                    s.markdown(f"現状値  \n**{written(k['actual_text'], k['actual_year_text'], ev.get('eval_fy'))}**  \n"
-                               f"判定: **{status.label(ev.get('status'))}**"
-                               + (f"（達成率 {rate * 100:,.0f}%）" if rate is not None else ""))
-                    st.caption(f"出典: {k['source']}" + (f"　注: {k['actual_note']}" if k["actual_note"] else ""))
+                    s.markdown(f"現状値  \n**{fmt.md(written(k['actual_text'], k['actual_year_text'], ev.get('eval_fy')))}**  \n"
+                               f"判定: **{fmt.md(status.label(ev.get('status')))}**"
+                               + (f"（達成率 {fmt.md(ui.ratio_text(rate))}）" if rate is not None else ""))
+                    ui.source_caption(k["source"] + (f"　注: {k['actual_note']}" if k["actual_note"] else ""))

@@ -103,7 +103,7 @@ def test_initiative_detail_shows_its_kpi_link_as_a_reading():
     assert metrics(at)["施策"] == "1 件"
     assert at.subheader[0].value.startswith("Ⅳ-1-①")
     md = " ".join(m.value for m in at.markdown)
-    assert "DCI「デジタル公共サービス」スコア" in md and "[読み取り]" in md
+    assert "DCI「デジタル公共サービス」スコア" in md and "［読み取り］" in md
 
 
 def test_budget_counts_a_programme_listed_under_two_initiatives_once_and_says_so():
