@@ -46,8 +46,8 @@ TABLES: dict[str, dict] = {
     "kpis": {
         "columns": {"kpi_id": S, "plan_id": S, "area_code": S, "item_code": S, "measure": S,
                     "kpi_name": S, "indicator_id": S, "unit": S, "direction": S, "kind": S,
-                    "cumulative": B, "statement": S, "background": S, "sort_order": I, "note": S,
-                    "synthetic": B, "source": S},
+                    "cumulative": B, "per_year_target": B, "statement": S, "background": S, "sort_order": I,
+                    "note": S, "synthetic": B, "source": S},
         "sort_by": ["plan_id", "sort_order", "kpi_id"],
     },
     "observations": {
