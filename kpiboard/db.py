@@ -21,6 +21,7 @@ QUERIES_DIR = store.PACKAGE_ROOT / "queries"
 # Settings of the progress rules: (default, help). Declared once; the app explains them.
 SETTINGS = {
     "method": ("expected", "判定方式: expected = 期待値方式, abnf = A/B/N/F（国の方式）"),
+    "almost_tolerance": (0.05, "「ほぼ X」の目標は、X からこの割合だけ届かなくても達成とみなす（0.05 = 5%）"),
     "band_on_track": (1.0, "進捗率がこの値以上で「順調」"),
     "band_mostly": (0.8, "進捗率がこの値以上で「概ね順調」"),
     "band_slightly": (0.5, "進捗率がこの値以上で「やや遅れ」、未満は「遅れ」"),
@@ -51,7 +52,11 @@ def attach_views(con: duckdb.DuckDBPyConnection, directory: Path) -> None:
         if path.exists():
             # Paths cannot be bound as parameters in DDL; quote the literal safely instead.
             literal = str(path).replace("'", "''")
-            con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet('{literal}')")
+            # A directory written before a column was added reads that column as NULL.
+            present = set(pl.read_parquet_schema(path))
+            missing = "".join(f", CAST(NULL AS {_sql_type(t)}) AS {c}" for c, t in spec["columns"].items()
+                              if c not in present)
+            con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT *{missing} FROM read_parquet('{literal}')")
         else:
             cols = ", ".join(f"CAST(NULL AS {_sql_type(t)}) AS {c}" for c, t in spec["columns"].items())
             con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT {cols} WHERE false")
@@ -96,7 +101,8 @@ def run(name: str, con: duckdb.DuckDBPyConnection | None = None, **params) -> pl
     if unknown:
         raise TypeError(f"query {name} has no parameters {sorted(unknown)}")
     # None for a setting means "its default", so callers can pass options straight through.
-    bound.update({k: v for k, v in params.items() if not (v is None and k in SETTINGS)})
+    bound.update({k: list(v) if isinstance(v, tuple) else v  # tuples (hashable, for caches) bind as lists
+                  for k, v in params.items() if not (v is None and k in SETTINGS)})
     cursor = (con or shared_connection()).cursor()
     try:
         return cursor.sql(query_text(name), params=bound).pl()

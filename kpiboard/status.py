@@ -77,16 +77,6 @@ def badge_html(status: str | None, size: str = "1rem") -> str:
             f'white-space:nowrap">{label(s)}</span>')
 
 
-def undetermined_reason() -> pl.Expr:
-    """Why a KPI is 判定不能 / N / F, in words a user can act on (over evaluate's columns)."""
-    return (pl.when((pl.col("kind") == "qualitative") | (pl.col("direction") == "qualitative"))
-            .then(pl.lit("定性指標（評価の記録なし）"))
-            .when(pl.col("actual_value").is_null()).then(pl.lit("実績値が未登録"))
-            .when(pl.col("baseline_value").is_null() & pl.col("target_value").is_null())
-            .then(pl.lit("基準値・目標値がない"))
-            .otherwise(pl.lit("期待値を求められない")))
-
-
 def change(before: str = "status_before", after: str = "status_after") -> pl.Expr:
     """改善 / 悪化 / 変化なし / 比較不可 between two status columns of one KPI."""
     a = pl.col(before).replace_strict(LEVEL, default=None, return_dtype=pl.Int32)
@@ -96,12 +86,7 @@ def change(before: str = "status_before", after: str = "status_after") -> pl.Exp
             .when(b > a).then(pl.lit("改善")).when(b < a).then(pl.lit("悪化")).otherwise(pl.lit("変化なし")))
 
 
-NEEDS_ATTENTION = ("遅れ", "やや遅れ", "B")
-
-
 def attention(evaluated: pl.DataFrame, limit: int | None = 10) -> pl.DataFrame:
-    """The KPIs to look at first: 遅れ before やや遅れ (B for A/B/N/F), the furthest behind first."""
-    rows = evaluated.filter(pl.col("status").is_in(NEEDS_ATTENTION)).with_columns(
-        pl.col("status").replace_strict(ATTENTION_ORDER, default=9, return_dtype=pl.Int32).alias("_rank"))
-    rows = rows.sort(["_rank", "progress_ratio", "achievement_rate"], nulls_last=True).drop("_rank")
+    """The KPIs to look at first, as evaluate.sql marks and ranks them (needs_attention, attention_rank)."""
+    rows = evaluated.filter(pl.col("needs_attention")).sort(["attention_rank", "plan_id"], nulls_last=True)
     return rows.head(limit) if limit else rows

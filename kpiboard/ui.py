@@ -456,21 +456,13 @@ def open_kpi(kpi_id: str) -> None:
 
 def expected_path(kpi: dict) -> list[tuple[int, float]]:
     """(fiscal year, expected value) for each year from the baseline to the final target, from the rules
-    (the evaluate query at each year), so the chart's expected path is exactly what the status uses.
-
-    Evaluated for the KPI's whole plan at each year: the same cached results serve every other KPI of
-    the plan and the 概要 page's year picker, so only the first KPI of a plan waits.
-    """
+    (evaluate over those years), so the chart's expected path is exactly what the status uses."""
     y0, tfy = kpi.get("baseline_fy"), kpi.get("target_fy")
     if tfy is None:
         return []
     start = y0 if y0 is not None else kpi.get("eval_fy") or tfy
-    path = []
-    for y in range(int(start), int(tfy) + 1):
-        frame = evaluate(plan=kpi["plan_id"], eval_year=y).filter(pl.col("kpi_id") == kpi["kpi_id"])
-        if frame.height and frame["expected_value"][0] is not None:
-            path.append((y, float(frame["expected_value"][0])))
-    return path
+    frame = evaluate(kpi_id=kpi["kpi_id"], eval_years=tuple(range(int(start), int(tfy) + 1)))
+    return [(y, float(e)) for y, e in zip(frame["eval_fy"].to_list(), frame["expected_value"].to_list()) if e is not None]
 
 
 def table_height(rows: int, limit: int = 560) -> int:

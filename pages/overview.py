@@ -44,8 +44,8 @@ with right:
     undetermined = rows.filter(pl.col("status").is_in(["判定不能", "N", "F"]))
     if attention.is_empty():
         if undetermined.height == total:
-            reasons = undetermined.with_columns(status.undetermined_reason().alias("reason"))
-            reason_counts = "、".join(f"{r} {n} 件" for r, n in reasons.group_by("reason").len().sort("len", descending=True).iter_rows())
+            reason_counts = "、".join(f"{r} {n} 件" for r, n in undetermined.group_by("status_reason").len()
+                                      .sort("len", descending=True).iter_rows())
             st.info(f"判定できる KPI がありません（{reason_counts}）。実績値を取り込むと進捗を判定できます。"
                     "基準値・目標値は下の KPI 一覧で確認できます。", icon=":material/info:")
         else:

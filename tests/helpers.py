@@ -18,7 +18,8 @@ def make_data_dir(directory: Path, kpis: list[dict], plan_start: int | None = No
             "kpi_id": k["kpi_id"], "plan_id": "p1", "area_code": "a1", "item_code": str(order + 1),
             "kpi_name": k.get("kpi_name", k["kpi_id"]), "indicator_id": k["kpi_id"], "unit": k.get("unit", ""),
             "direction": direction, "kind": k.get("kind", "qualitative" if direction == "qualitative" else "quantitative"),
-            "cumulative": k.get("cumulative", False), "sort_order": order, "synthetic": False, "source": "test",
+            "cumulative": k.get("cumulative", False), "per_year_target": k.get("per_year_target", False),
+            "sort_order": order, "synthetic": False, "source": "test",
         })
         for o in k.get("obs", []):
             kind, fy, value, *rest = o

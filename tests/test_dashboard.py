@@ -5,7 +5,7 @@ import polars as pl
 import pytest
 
 from helpers import make_data_dir, run_app
-from kpiboard import comparison, status, tilemap, trajectory
+from kpiboard import comparison, db, status, tilemap, trajectory
 from kpiboard.synth import SynthSpec, write_synthetic
 
 KUMAMOTO = "熊本連携中枢都市圏｜熊本連携中枢都市圏 連携中枢都市圏ビジョン"
@@ -60,7 +60,7 @@ def test_overview_opens_populated_on_toyama_growth_strategy(embedded):
     assert m["データの時点"] == "R6.11"
     assert m["実績のある KPI"] == "0 / 11 件"
     # no actuals in the seeds: the attention panel says why instead of staying empty
-    assert any("実績値が未登録" in i.value for i in at.info)
+    assert any("実績なし" in i.value for i in at.info)
     area_table = at.dataframe[0].value
     assert len(area_table) == 6 and int(area_table["計"].sum()) == 11
 
@@ -243,10 +243,13 @@ def test_ranking_ties_share_the_better_rank():
     assert ranked["entity"].to_list() == ["b", "a", "c"] and ranked["rank"].to_list() == [1, 2, 2]
 
 
-def test_attention_puts_the_furthest_behind_first():
-    rows = pl.DataFrame({"kpi_id": list("abcd"), "status": ["やや遅れ", "遅れ", "順調", "遅れ"],
-                         "progress_ratio": [0.6, 0.4, 1.2, 0.1], "achievement_rate": [0.5, 0.3, 0.9, 0.0]})
+def test_attention_puts_the_furthest_behind_first(tmp_path):
+    line = [("baseline", 2020, 0), ("target", 2025, 100)]
+    d = make_data_dir(tmp_path, [{"kpi_id": k, "obs": line + [("actual", 2024, a)]}
+                                 for k, a in (("a", 50), ("b", 30), ("c", 90), ("d", 10))])
+    rows = db.run("evaluate", db.connect(d))
     assert status.attention(rows)["kpi_id"].to_list() == ["d", "b", "a"]
+    assert status.attention(rows, limit=1)["kpi_id"].to_list() == ["d"]
 
 
 def test_western_years_setting_reaches_table_cells(worked_example):

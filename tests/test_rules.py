@@ -92,13 +92,108 @@ def test_qualitative_without_and_with_recorded_evaluation(tmp_path):
     assert judge(tmp_path / "c", {"direction": "qualitative"}, method="abnf")["status"] == "F"
 
 
-def test_missing_baseline_compares_with_next_target(tmp_path):
+def test_missing_baseline_without_earlier_actual_is_not_judged_against_a_far_target(tmp_path):
+    # PRODUCT.md: a single interim actual is never measured against a far-off final target
     obs = [("target", 2026, 15), ("actual", 2024, 9)]
     row = judge(tmp_path / "a", {"obs": obs})
-    assert row["expected_value"] == 15
-    assert row["status"] == "やや遅れ"  # 9 / 15 = 0.6
+    assert row["expected_value"] is None
+    assert (row["status"], row["status_reason"]) == ("判定不能", "基準値なし")
+    assert row["baseline_source"] is None
+    # a target written for the year itself can still be compared: e = 10, r = 9 / 10
     row = judge(tmp_path / "b", {"obs": obs + [("target", 2024, 10)]})
-    assert row["status"] == "概ね順調"  # 9 / 10
+    assert row["status"] == "概ね順調"
+    assert row["status_reason"] is None
+
+
+def test_worked_check_no_baseline_earliest_actual_stands_in(tmp_path):
+    # No baseline, t=10 (2026), actuals 2 (2022) and 4 (2023) → b=2 (2022), e(2023)=4, r=1.0 → 順調
+    kpi = {"obs": [("target", 2026, 10), ("actual", 2022, 2), ("actual", 2023, 4)]}
+    row = judge(tmp_path / "a", kpi)
+    assert (row["baseline_value"], row["baseline_fy"], row["baseline_source"]) == (2, 2022, "earliest_actual")
+    assert row["expected_value"] == pytest.approx(4)
+    assert row["progress_ratio"] == pytest.approx(1.0)
+    assert row["status"] == "順調"
+    assert row["achievement_rate"] == pytest.approx(2 / 8)
+    # 大学発ベンチャー as the audit found it: never 遅れ with 進捗率 40% (4 / 10)
+    abnf = judge(tmp_path / "b", kpi, method="abnf")
+    assert abnf["status"] == "A"  # 達成率 0.25 ≥ elapsed (2023 − 2022) / (2026 − 2022) = 0.25
+    # the first actual has nothing before it to start from
+    first = judge(tmp_path / "c", kpi, eval_year=2022)
+    assert (first["status"], first["status_reason"]) == ("判定不能", "基準値なし")
+
+
+def test_stated_baseline_is_marked_stated(tmp_path):
+    row = judge(tmp_path, {"obs": [("baseline", 2020, 100), ("target", 2025, 200), ("actual", 2023, 150)]})
+    assert row["baseline_source"] == "stated"
+
+
+@pytest.mark.parametrize("actual,status,ratio", [(20, "やや遅れ", 0.625), (32, "達成", 1.0), (28, "概ね順調", 0.875)])
+def test_worked_check_per_year_target(tmp_path, actual, status, ratio):
+    # Per-year target 32/年 (2022–2026), a=20 (2023) → r=0.625 → やや遅れ; no line from the baseline
+    obs = [("baseline", 2021, 9)] + [("target", y, 32, "以上") for y in range(2022, 2027)] + [("actual", 2023, actual)]
+    row = judge(tmp_path, {"per_year_target": True, "obs": obs})
+    assert row["expected_value"] == 32
+    assert row["progress_ratio"] == pytest.approx(ratio)
+    assert row["achievement_rate"] == pytest.approx(ratio)
+    assert row["status"] == status
+
+
+def test_per_year_target_outside_its_years_is_not_judged(tmp_path):
+    obs = [("target", y, 32) for y in range(2022, 2027)] + [("actual", 2021, 20)]
+    row = judge(tmp_path, {"per_year_target": True, "obs": obs})
+    assert (row["status"], row["status_reason"]) == ("判定不能", "この年度の目標値なし")
+
+
+@pytest.mark.parametrize("actual,tolerance,status", [(96, None, "達成"), (95, None, "達成"), (94, None, "概ね順調"),
+                                                     (96, 0.02, "概ね順調"), (98, 0.02, "達成")])
+def test_worked_check_almost_target_with_tolerance(tmp_path, actual, tolerance, status):
+    # Target ほぼ100% (2025), a=96 (2025) → 達成 (tolerance 0.05)
+    obs = [("baseline", 2021, 37.5), ("target", 2025, 100, "ほぼ"), ("actual", 2025, actual)]
+    params = {} if tolerance is None else {"almost_tolerance": tolerance}
+    row = judge(tmp_path, {"unit": "%", "obs": obs}, **params)
+    assert row["status"] == status
+    assert row["target_almost"] is True
+
+
+def test_almost_target_in_abnf(tmp_path):
+    obs = [("baseline", 2021, 37.5), ("target", 2025, 100, "ほぼ"), ("actual", 2025, 96)]
+    assert judge(tmp_path, {"obs": obs}, method="abnf")["status"] == "A"
+
+
+def test_eval_years_give_the_expected_path(tmp_path):
+    # the interim-target KPI of the audit: 100 (2020), 120 (2023), 200 (2025); the path passes 120 in 2023
+    obs = [("baseline", 2020, 100), ("target", 2023, 120), ("target", 2025, 200), ("actual", 2023, 120)]
+    d = make_data_dir(tmp_path, [{"kpi_id": "k", "obs": obs}])
+    from kpiboard import db
+    path = db.run("evaluate", db.connect(d), kpi_id="k", eval_years=list(range(2020, 2026)))
+    assert path["eval_fy"].to_list() == list(range(2020, 2026))
+    assert path["expected_value"].to_list() == pytest.approx([100, 120, 140, 120, 180, 200])
+    assert path.filter(path["eval_fy"] == 2023)["status"].to_list() == ["順調"]
+
+
+def test_attention_rank_orders_the_furthest_behind_first(tmp_path):
+    line = [("baseline", 2020, 0), ("target", 2025, 100)]
+    d = make_data_dir(tmp_path, [
+        {"kpi_id": "slightly", "obs": line + [("actual", 2024, 50)]},   # e 80, r 0.625
+        {"kpi_id": "behind", "obs": line + [("actual", 2024, 30)]},     # r 0.375
+        {"kpi_id": "worst", "obs": line + [("actual", 2024, 10)]},      # r 0.125
+        {"kpi_id": "fine", "obs": line + [("actual", 2024, 90)]},
+    ])
+    rows = evaluate(d)
+    assert {k: rows[k]["needs_attention"] for k in rows} == {"slightly": True, "behind": True, "worst": True, "fine": False}
+    assert (rows["worst"]["attention_rank"], rows["behind"]["attention_rank"], rows["slightly"]["attention_rank"]) == (1, 2, 3)
+    assert rows["fine"]["attention_rank"] is None
+
+
+def test_reasons_in_both_methods(tmp_path):
+    assert judge(tmp_path / "a", {"direction": "qualitative"})["status_reason"] == "定性・評価の記録なし"
+    assert judge(tmp_path / "b", {"direction": "qualitative"}, method="abnf")["status_reason"] == "定量的な目標なし"
+    no_actual = [("baseline", 2020, 100), ("target", 2025, 200)]
+    assert judge(tmp_path / "c", {"obs": no_actual})["status_reason"] == "実績なし"
+    assert judge(tmp_path / "d", {"obs": no_actual}, method="abnf")["status_reason"] == "実績なし"
+    assert judge(tmp_path / "e", {"obs": [("actual", 2023, 5)]})["status_reason"] == "基準値・目標値なし"
+    judged = judge(tmp_path / "f", {"obs": no_actual + [("actual", 2023, 150)]})
+    assert judged["status_reason"] is None
 
 
 def test_missing_actual(tmp_path):
