@@ -55,13 +55,52 @@ def _none(s: str):
     return s if s != "" else None
 
 
+def citation(doc: dict, place: str) -> str:
+    """「title（publisher、date）place」: what users cite; the file name stays in the sources table."""
+    who = "、".join(x for x in (doc.get("publisher"), _date_ja(doc.get("published") or "")) if x)
+    return f"{doc['title']}（{who}）{place}" if who else f"{doc['title']} {place}".strip()
+
+
+def _date_ja(text: str) -> str:
+    """'2023-08-29' → '2023年8月29日', '2024-11' → '2024年11月'; anything else as written."""
+    parts = text.split("-")
+    if 2 <= len(parts) <= 3 and all(p.isdigit() for p in parts):
+        return "".join(f"{int(p)}{unit}" for p, unit in zip(parts, ("年", "月", "日")))
+    return text
+
+
 class _Builder:
     def __init__(self, sources: Path):
         self.sources = sources
         self.errors: list[SourceError] = []
+        self.documents = {r["source_id"]: r for _, _, r in _read_rows(sources, "sources")}
 
     def rows(self, table: str):
-        return _read_rows(self.sources, table)
+        rows = _read_rows(self.sources, table)
+        if "source" in schema.TABLES[table]["columns"]:
+            for f, n, r in rows:
+                r.update(self.cite(f, n, r))
+        return rows
+
+    def cite(self, file, rownum, row) -> dict:
+        """source_id/source_place as written → the readable `source`. Several documents: ids and places
+        separated by ';' in the same order; the first is the row's source_id, all are cited."""
+        if "source" in row:
+            self.err(file, rownum, "source", "source 列は build が作ります。source_id と source_place を書いてください")
+        ids = [x.strip() for x in row.get("source_id", "").split(";")]
+        places = [x.strip() for x in row.get("source_place", "").split(";")]
+        if not ids[0]:
+            self.err(file, rownum, "source_id", "出典（source_id）がありません")
+            return {"source": None, "source_id": None, "source_place": None}
+        if len(places) > len(ids):
+            self.err(file, rownum, "source_place", "source_place の区切り（;）が source_id より多い")
+        places += [""] * (len(ids) - len(places))
+        unknown = [i for i in ids if i not in self.documents]
+        if unknown:
+            self.err(file, rownum, "source_id", f"「{'、'.join(unknown)}」は sources.csv にありません")
+            return {"source": None, "source_id": ids[0], "source_place": places[0]}
+        return {"source": "；".join(citation(self.documents[i], p) for i, p in zip(ids, places)),
+                "source_id": ids[0], "source_place": places[0] or None}
 
     def err(self, file, row, column, message):
         self.errors.append(SourceError(file, row, column, message))
@@ -110,6 +149,7 @@ def build_tables(sources: Path = SOURCES_DIR) -> dict[str, pl.DataFrame]:
     b = _Builder(Path(sources))
     out: dict[str, list[dict]] = {t: [] for t in schema.TABLES}
 
+    out["sources"] = [r for _, _, r in b.rows("sources")]
     for f, n, r in b.rows("entities"):
         b.check_enum(f, n, r, "entity_type", schema.ENTITY_TYPES)
         out["entities"].append({**r, "code": _none(r.get("code", "")), "synthetic": False})
@@ -124,6 +164,7 @@ def build_tables(sources: Path = SOURCES_DIR) -> dict[str, pl.DataFrame]:
         b.check_enum(f, n, r, "direction", schema.DIRECTIONS)
         b.check_enum(f, n, r, "kind", schema.KINDS)
         out["kpis"].append({**r, "cumulative": b.flag(f, n, r, "cumulative"),
+                            "per_year_target": b.flag(f, n, r, "per_year_target"),
                             "sort_order": b.integer(f, n, r, "sort_order"), "synthetic": False})
     for f, n, r in b.rows("observations"):
         b.check_enum(f, n, r, "value_kind", schema.VALUE_KINDS)
@@ -142,7 +183,7 @@ def build_tables(sources: Path = SOURCES_DIR) -> dict[str, pl.DataFrame]:
             "year_type": y.year_type, "period_start_fy": start, "period_end_fy": end, "year_text": r["year_text"],
             "value": v.value, "unit": v.unit, "qualifier": v.qualifier, "cumulative_value": v.cumulative_value,
             "original_text": r["original_text"], "part": b.integer(f, n, r, "part"), "note": " / ".join(notes),
-            "source": r["source"],
+            "source": r["source"], "source_id": r["source_id"], "source_place": r["source_place"],
         })
     for f, n, r in b.rows("reference_values"):
         y = b.year(f, n, r)
@@ -159,7 +200,8 @@ def build_tables(sources: Path = SOURCES_DIR) -> dict[str, pl.DataFrame]:
         out["initiatives"].append({**r, "sort_order": b.integer(f, n, r, "sort_order")})
     for f, n, r in b.rows("initiative_roadmap"):
         y = b.year(f, n, r)
-        out["initiative_roadmap"].append({**r, "fiscal_year": y and y.fiscal_year})
+        out["initiative_roadmap"].append({**r, "fiscal_year": y and y.fiscal_year,
+                                          "year_estimated": b.flag(f, n, r, "year_estimated")})
     for f, n, r in b.rows("initiative_budgets"):
         y = b.year(f, n, r)
         v = b.value(f, n, r)
@@ -188,7 +230,8 @@ def build_tables(sources: Path = SOURCES_DIR) -> dict[str, pl.DataFrame]:
     as_of = sorted(r["as_of"] for r in out["initiatives"] if r.get("as_of"))
     out["dataset"] = [{"name": DATASET_NAME, "synthetic": False,
                        "data_as_of": as_of[-1] if as_of else "",
-                       "description": "原本資料（shared/seeds）から作成。各値に出典（ファイル・節）を付記。"}]
+                       "description": "原本資料（shared/seeds）から作成。各値に出典（資料名・発行者・日付・箇所）を付記。"
+                                      "原本のファイル名は sources 表に記録。"}]
     tables = {}
     for table, rows in out.items():
         columns = schema.TABLES[table]["columns"]
@@ -214,6 +257,14 @@ def _check_references(b: _Builder, out: dict[str, list[dict]]) -> None:
         for r in out[table]:
             if r.get(column) not in ids[column]:
                 b.err(f"{table}.csv", 0, column, f"「{r.get(column)}」は定義されていません")
+    seen_docs: set[str] = set()
+    for r in out["sources"]:
+        if r["source_id"] in seen_docs:
+            b.err("sources.csv", 0, "source_id", f"「{r['source_id']}」が重複しています")
+        seen_docs.add(r["source_id"])
+        for column in ("title", "file"):
+            if not r.get(column):
+                b.err("sources.csv", 0, column, f"{r['source_id']}: {column} がありません")
     seen_kpis: set[str] = set()
     for r in out["kpis"]:
         if r["kpi_id"] in seen_kpis:

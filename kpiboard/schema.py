@@ -2,6 +2,9 @@
 
 The build, the importer, the synthetic generator and the DuckDB views all read this, so a column is
 added once. Each table is one Parquet file `<name>.parquet`, sorted by `sort_by` (what pages filter on).
+A table with `source` also has `source_id` (a row of `sources`) and `source_place` (where in that
+document); `source` is the readable citation 「title（publisher、date）place」 that pages and exports show.
+Imported rows have only `source` (file and row), so the other two stay null for them.
 """
 from __future__ import annotations
 
@@ -28,33 +31,42 @@ TABLES: dict[str, dict] = {
         "columns": {"name": S, "synthetic": B, "data_as_of": S, "description": S},
         "sort_by": [],
     },
+    "sources": {
+        # One row per source document; every other table's source_id points here (the file name lives
+        # only here, the other tables carry the readable citation in `source`).
+        "columns": {"source_id": S, "title": S, "publisher": S, "published": S, "url": S, "file": S,
+                    "data_as_of": S, "note": S},
+        "sort_by": [],
+    },
     "entities": {
         "columns": {"entity_id": S, "name": S, "entity_type": S, "code": S, "central_city": S,
-                    "synthetic": B, "source": S},
+                    "synthetic": B, "source": S, "source_id": S, "source_place": S},
         "sort_by": ["entity_type", "code", "entity_id"],
     },
     "plans": {
         "columns": {"plan_id": S, "entity_id": S, "name": S, "plan_type": S, "vision": S,
-                    "period_start_fy": I, "period_end_fy": I, "note": S, "synthetic": B, "source": S},
+                    "period_start_fy": I, "period_end_fy": I, "note": S, "synthetic": B,
+                    "source": S, "source_id": S, "source_place": S},
         "sort_by": ["entity_id", "plan_id"],
     },
     "areas": {
         "columns": {"plan_id": S, "area_code": S, "area_name": S, "statement": S, "sort_order": I,
-                    "source": S},
+                    "source": S, "source_id": S, "source_place": S},
         "sort_by": ["plan_id", "sort_order"],
     },
     "kpis": {
         "columns": {"kpi_id": S, "plan_id": S, "area_code": S, "item_code": S, "measure": S,
                     "kpi_name": S, "indicator_id": S, "unit": S, "direction": S, "kind": S,
-                    "cumulative": B, "per_year_target": B, "statement": S, "background": S, "sort_order": I,
-                    "note": S, "synthetic": B, "source": S},
+                    "cumulative": B, "per_year_target": B, "statement": S, "background": S,
+                    "sort_order": I, "note": S, "synthetic": B, "source": S, "source_id": S,
+                    "source_place": S},
         "sort_by": ["plan_id", "sort_order", "kpi_id"],
     },
     "observations": {
         "columns": {"kpi_id": S, "value_kind": S, "fiscal_year": I, "year_type": S,
                     "period_start_fy": I, "period_end_fy": I, "year_text": S, "value": F, "unit": S,
                     "qualifier": S, "cumulative_value": F, "original_text": S, "part": I, "note": S,
-                    "source": S},
+                    "source": S, "source_id": S, "source_place": S},
         "sort_by": ["kpi_id", "fiscal_year", "value_kind"],
     },
     "observation_history": {
@@ -66,52 +78,59 @@ TABLES: dict[str, dict] = {
     },
     "reference_values": {
         "columns": {"kpi_id": S, "label": S, "fiscal_year": I, "year_type": S, "year_text": S,
-                    "value": F, "unit": S, "qualifier": S, "original_text": S, "note": S, "source": S},
+                    "value": F, "unit": S, "qualifier": S, "original_text": S, "note": S,
+                    "source": S, "source_id": S, "source_place": S},
         "sort_by": ["kpi_id"],
     },
     "kpi_evaluations": {
-        "columns": {"kpi_id": S, "fiscal_year": I, "year_text": S, "status": S, "note": S, "source": S},
+        "columns": {"kpi_id": S, "fiscal_year": I, "year_text": S, "status": S, "note": S,
+                    "source": S, "source_id": S, "source_place": S},
         "sort_by": ["kpi_id", "fiscal_year"],
     },
     "initiatives": {
         "columns": {"initiative_id": S, "plan_id": S, "code": S, "policy": S, "measure": S, "title": S,
                     "department": S, "current_state": S, "issues": S, "actions_to_date": S,
-                    "actions_this_year": S, "page": S, "as_of": S, "sort_order": I, "source": S},
+                    "actions_this_year": S, "page": S, "as_of": S, "sort_order": I,
+                    "source": S, "source_id": S, "source_place": S},
         "sort_by": ["plan_id", "sort_order"],
     },
     "initiative_roadmap": {
         "columns": {"initiative_id": S, "fiscal_year": I, "year_text": S, "actor": S, "step": S,
-                    "note": S, "source": S},
+                    "note": S, "year_estimated": B, "source": S, "source_id": S, "source_place": S},
         "sort_by": ["initiative_id", "fiscal_year"],
     },
     "initiative_budgets": {
         "columns": {"initiative_id": S, "fiscal_year": I, "year_text": S, "program": S,
-                    "amount_yen": F, "original_text": S, "note": S, "source": S},
+                    "amount_yen": F, "original_text": S, "note": S,
+                    "source": S, "source_id": S, "source_place": S},
         "sort_by": ["initiative_id", "fiscal_year"],
     },
     "initiative_facts": {
         "columns": {"initiative_id": S, "label": S, "fiscal_year": I, "year_text": S, "value": F,
-                    "unit": S, "original_text": S, "note": S, "source": S},
+                    "unit": S, "original_text": S, "note": S,
+                    "source": S, "source_id": S, "source_place": S},
         "sort_by": ["initiative_id"],
     },
     "initiative_kpis": {
-        "columns": {"initiative_id": S, "kpi_id": S, "basis": S, "note": S, "source": S},
+        "columns": {"initiative_id": S, "kpi_id": S, "basis": S, "note": S,
+                    "source": S, "source_id": S, "source_place": S},
         "sort_by": ["initiative_id", "kpi_id"],
     },
     "policy_categories": {
         "columns": {"category_code": S, "group_code": S, "group_label": S, "subgroup_code": S,
                     "subgroup_label": S, "letter": S, "label": S, "regions_with_kpi": I,
-                    "regions_total": I, "as_of": S, "sort_order": I, "source": S},
+                    "regions_total": I, "as_of": S, "sort_order": I, "note": S,
+                    "source": S, "source_id": S, "source_place": S},
         "sort_by": ["sort_order"],
     },
     "committee_remarks": {
         "columns": {"meeting": S, "held_on": S, "member": S, "remark": S, "theme": S, "note": S,
-                    "source": S},
+                    "source": S, "source_id": S, "source_place": S},
         "sort_by": [],
     },
     "committee_attendance": {
         "columns": {"meeting": S, "role_group": S, "affiliation": S, "name": S, "attendance": S,
-                    "remark": S, "note": S, "source": S},
+                    "remark": S, "note": S, "source": S, "source_id": S, "source_place": S},
         "sort_by": [],
     },
 }
