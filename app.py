@@ -7,8 +7,9 @@ from kpiboard.warmup import warm_up
 
 warm_up()  # heavy imports once, under a lock, before this session's imports race other sessions' (see warmup.py)
 
-from kpiboard import db, status, ui  # noqa: E402
+from kpiboard import status, ui  # noqa: E402
 from kpiboard import format as fmt
+from kpiboard.settings import SETTINGS, SettingError
 
 st.set_page_config(page_title="KPI board", page_icon=":material/dashboard:", layout="wide",
                    menu_items={"About": "KPI board — 計画のKPIの進捗を確認・比較するダッシュボード"})
@@ -60,13 +61,15 @@ with st.sidebar:
     with st.expander("判定の方式と基準", icon=":material/rule:"):
         # The method itself is picked on each page (URL key `method`); the bands apply to every page.
         st.caption(status.method_explanation("expected", ui.bands()))
-        defaults = [db.SETTINGS[k][0] for k in ui.BAND_KEYS]
-        for (setting, key), default, word in zip(ui.BAND_KEYS.items(), defaults, ("順調", "概ね順調", "やや遅れ")):
-            st.number_input(f"「{word}」とする進捗率の下限", min_value=0.0, max_value=2.0, value=default, step=0.05,
-                            key=key, bind="query-params", help=db.SETTINGS[setting][1])
-        chosen = tuple(st.session_state.get(k, d) for k, d in zip(ui.BAND_KEYS.values(), defaults))
-        if chosen != ui.bands():
-            st.error("基準は「順調 ≥ 概ね順調 ≥ やや遅れ」の順に大きくしてください。既定値（1.0 / 0.8 / 0.5）で判定しています。")
+        for (name, key), word in zip(ui.BAND_KEYS.items(), status.BAND_WORDS):
+            setting = SETTINGS[name]
+            st.number_input(f"「{word}」とする進捗率の下限", min_value=setting.minimum, max_value=setting.maximum,
+                            value=setting.default, step=0.05, key=key, bind="query-params", help=setting.help)
+        try:
+            SETTINGS.bands(ui.chosen_bands())
+        except SettingError as e:
+            defaults = " / ".join(f"{b:g}" for b in SETTINGS.default_bands())
+            st.error(f"{e} 既定値（{defaults}）で判定しています。")
         st.caption(status.method_explanation("abnf"))
     # The dataset's name, never the server's path to it.
     dataset = ui.table("dataset")

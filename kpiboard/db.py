@@ -14,20 +14,12 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from . import schema, store
+from . import schema, settings, store
 
 QUERIES_DIR = store.PACKAGE_ROOT / "queries"
 
-# Settings of the progress rules: (default, help). Declared once; the app explains them.
-SETTINGS = {
-    "method": ("expected", "判定方式: expected = 期待値方式, abnf = A/B/N/F（国の方式）"),
-    "almost_tolerance": (0.05, "「ほぼ X」の目標は、X からこの割合だけ届かなくても達成とみなす（0.05 = 5%）"),
-    "band_on_track": (1.0, "進捗率がこの値以上で「順調」"),
-    "band_mostly": (0.8, "進捗率がこの値以上で「概ね順調」"),
-    "band_slightly": (0.5, "進捗率がこの値以上で「やや遅れ」、未満は「遅れ」"),
-}
-STATUS_ORDER = ("達成", "順調", "概ね順調", "やや遅れ", "遅れ", "判定不能")
-ABNF_ORDER = ("A", "B", "N", "F")
+# The settings of the progress rules (kpiboard/settings.py) are the defaults of their $parameters.
+SETTINGS = settings.SETTINGS
 
 
 @lru_cache(maxsize=None)
@@ -91,7 +83,7 @@ def _param_names(name: str) -> frozenset[str]:
 
 def default_params(name: str) -> dict:
     """Every `$param` a query uses, with None or the declared setting as its default."""
-    return {n: (SETTINGS[n][0] if n in SETTINGS else None) for n in _param_names(name)}
+    return {n: (SETTINGS.default(n) if n in SETTINGS else None) for n in _param_names(name)}
 
 
 def run(name: str, con: duckdb.DuckDBPyConnection | None = None, **params) -> pl.DataFrame:

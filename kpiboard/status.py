@@ -1,27 +1,60 @@
-"""How statuses look. The rules that decide them live in queries/evaluate.sql; this is display only."""
+"""How statuses look, from one table. The rules that decide them live in queries/evaluate.sql; this is
+display only: every label, colour, mark, pattern and order of a status comes from STATUS_TABLE."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import polars as pl
 
-# Okabe–Ito colours (colour-blind safe); each status also has a mark and a print pattern.
-STATUS_STYLE = {
-    "達成": {"color": "#0072B2", "mark": "◎", "pattern": ""},
-    "順調": {"color": "#009E73", "mark": "○", "pattern": "/"},
-    "概ね順調": {"color": "#56B4E9", "mark": "△", "pattern": "."},
-    "やや遅れ": {"color": "#E69F00", "mark": "▲", "pattern": "x"},
-    "遅れ": {"color": "#D55E00", "mark": "×", "pattern": "\\"},
-    "判定不能": {"color": "#999999", "mark": "－", "pattern": "-"},
-    "A": {"color": "#0072B2", "mark": "A", "pattern": ""},
-    "B": {"color": "#D55E00", "mark": "B", "pattern": "\\"},
-    "N": {"color": "#999999", "mark": "N", "pattern": "-"},
-    "F": {"color": "#CC79A7", "mark": "F", "pattern": "."},
-}
-EXPECTED_STATUSES = ("達成", "順調", "概ね順調", "やや遅れ", "遅れ", "判定不能")
-ABNF_STATUSES = ("A", "B", "N", "F")
-ABNF_LABELS = {"A": "A（経過期間相応以上）", "B": "B（遅れ）", "N": "N（データなし）", "F": "F（定量目標なし）"}
+from .settings import SETTINGS
+
+
+@dataclass(frozen=True)
+class Status:
+    code: str        # what evaluate.sql returns
+    method: str      # expected | abnf
+    word: str        # the label's word (A/B/N/F carry their meaning)
+    mark: str        # never colour alone: a mark, and a pattern in print
+    color: str       # Okabe–Ito (colour-blind safe)
+    pattern: str
+    level: int | None        # how good, for 改善/悪化 between two years; None = cannot be compared
+    on_track: bool           # counted as 順調以上
+    judged: bool             # False: 判定不能 / N / F (with evaluate's status_reason)
+
+
+STATUS_TABLE = (
+    Status("達成", "expected", "達成", "◎", "#0072B2", "", 4, True, True),
+    Status("順調", "expected", "順調", "○", "#009E73", "/", 3, True, True),
+    Status("概ね順調", "expected", "概ね順調", "△", "#56B4E9", ".", 2, False, True),
+    Status("やや遅れ", "expected", "やや遅れ", "▲", "#E69F00", "x", 1, False, True),
+    Status("遅れ", "expected", "遅れ", "×", "#D55E00", "\\", 0, False, True),
+    Status("判定不能", "expected", "判定不能", "－", "#999999", "-", None, False, False),
+    Status("A", "abnf", "A（経過期間相応以上）", "A", "#0072B2", "", 1, True, True),
+    Status("B", "abnf", "B（遅れ）", "B", "#D55E00", "\\", 0, False, True),
+    Status("N", "abnf", "N（データなし）", "N", "#999999", "-", None, False, False),
+    Status("F", "abnf", "F（定量目標なし）", "F", "#CC79A7", ".", None, False, False),
+)
+BY_CODE = {s.code: s for s in STATUS_TABLE}
+UNKNOWN = BY_CODE["判定不能"]
+STATUS_STYLE = {s.code: {"color": s.color, "mark": s.mark, "pattern": s.pattern} for s in STATUS_TABLE}
+EXPECTED_STATUSES = tuple(s.code for s in STATUS_TABLE if s.method == "expected")
+ABNF_STATUSES = tuple(s.code for s in STATUS_TABLE if s.method == "abnf")
+UNDETERMINED = tuple(s.code for s in STATUS_TABLE if not s.judged)
+ON_TRACK = tuple(s.code for s in STATUS_TABLE if s.on_track)
+LEVEL = {s.code: s.level for s in STATUS_TABLE if s.level is not None}
 METHOD_LABELS = {"expected": "期待値方式", "abnf": "A/B/N/F方式（国）"}
-# Needing attention first: the worst statuses, then the lowest progress.
-ATTENTION_ORDER = {"遅れ": 0, "B": 0, "やや遅れ": 1, "概ね順調": 2, "判定不能": 3, "N": 3, "順調": 4, "達成": 5, "A": 5, "F": 6}
+# The band words, in the order of the band settings (band_on_track, band_mostly, band_slightly).
+BAND_WORDS = ("順調", "概ね順調", "やや遅れ")
+
+
+def style(status: str | None) -> Status:
+    """The row of a status; an unknown or missing one looks like 判定不能."""
+    return BY_CODE.get(status or "", UNKNOWN)
+
+
+def attention_words(method: str) -> str:
+    """What 要注意 means under a method, in words: 「遅れ・やや遅れ」 or 「B」."""
+    return "B" if method == "abnf" else "遅れ・やや遅れ"
 
 
 def statuses(method: str) -> tuple[str, ...]:
@@ -30,12 +63,12 @@ def statuses(method: str) -> tuple[str, ...]:
 
 def label(status: str | None) -> str:
     if not status:
-        return "－ 判定不能"
-    style = STATUS_STYLE.get(status)
-    return f"{style['mark']} {ABNF_LABELS.get(status, status)}" if style else status
+        return label("判定不能")
+    row = BY_CODE.get(status)
+    return f"{row.mark} {row.word}" if row else status
 
 
-LABELS = {s: label(s) for s in STATUS_STYLE}
+LABELS = {s.code: label(s.code) for s in STATUS_TABLE}
 
 
 def label_expr(column: str = "status") -> pl.Expr:
@@ -44,23 +77,23 @@ def label_expr(column: str = "status") -> pl.Expr:
     return col.replace_strict(LABELS, default=col, return_dtype=pl.Utf8).fill_null(label(None))
 
 
-def method_explanation(method: str, bands: tuple[float, float, float] = (1.0, 0.8, 0.5)) -> str:
+def method_explanation(method: str, bands: tuple[float, float, float] | None = None,
+                       almost_tolerance: float | None = None) -> str:
     if method == "abnf":
         return ("A/B/N/F方式: 達成率（(実績−基準)/(目標−基準)）が計画期間の経過割合以上ならA、未満ならB、"
                 "実績がなければN、定量的な目標がなければF。")
-    on, mostly, slightly = bands
+    on, mostly, slightly = bands or SETTINGS.default_bands()
+    tolerance = SETTINGS.default("almost_tolerance") if almost_tolerance is None else almost_tolerance
     return (f"期待値方式: 評価年度の期待値（その年度の目標値、なければ基準値から最終目標値への直線）に対する進捗率 r = "
             f"(実績−基準)/(期待値−基準) で判定。最終目標を満たせば達成、r≥{on:g} 順調、r≥{mostly:g} 概ね順調、"
-            f"r≥{slightly:g} やや遅れ、それ未満は遅れ。実績がない・比較対象がない場合は判定不能。")
-
-# How good a status is, for "improved / worsened" between two years; None = cannot be compared.
-LEVEL = {"遅れ": 0, "やや遅れ": 1, "概ね順調": 2, "順調": 3, "達成": 4, "B": 0, "A": 1}
-ON_TRACK = ("達成", "順調", "A")  # counted as 順調以上 when entities are ranked
+            f"r≥{slightly:g} やや遅れ、それ未満は遅れ。基準値がなければ最も早い実績を起点にし、毎年の目標は"
+            f"その年度の目標値と比べる。「ほぼ」の目標は {tolerance * 100:g}% 届かなくても達成とみなす。"
+            f"実績がない・比較対象がない場合は判定不能（理由を表示）。")
 
 
 def text_color(status: str | None) -> str:
     """Black or white, whichever reads better on the status colour."""
-    hex_ = STATUS_STYLE.get(status or "判定不能", STATUS_STYLE["判定不能"])["color"].lstrip("#")
+    hex_ = style(status).color.lstrip("#")
     r, g, b = (int(hex_[i:i + 2], 16) for i in (0, 2, 4))
     return "#000000" if (0.299 * r + 0.587 * g + 0.114 * b) > 140 else "#ffffff"
 
@@ -70,11 +103,10 @@ def badge_html(status: str | None, size: str = "1rem") -> str:
 
     Only the fixed statuses above get a chip; anything else (a recorded evaluation is imported text)
     shows as 判定不能, so no data text ever reaches this HTML."""
-    s = status if status in STATUS_STYLE else "判定不能"
-    style = STATUS_STYLE[s]
-    return (f'<span class="kpi-status" style="background:{style["color"]};color:{text_color(s)};'
+    row = style(status)
+    return (f'<span class="kpi-status" style="background:{row.color};color:{text_color(row.code)};'
             f'padding:0.15em 0.6em;border-radius:0.4em;font-weight:700;font-size:{size};'
-            f'white-space:nowrap">{label(s)}</span>')
+            f'white-space:nowrap">{label(row.code)}</span>')
 
 
 def change(before: str = "status_before", after: str = "status_after") -> pl.Expr:

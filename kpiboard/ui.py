@@ -22,6 +22,7 @@ import streamlit as st
 
 from . import db, status, store
 from . import format as fmt
+from .settings import SETTINGS, SettingError
 from .eras import format_fiscal_year
 
 # URL keys of the filters pages share (the same key on every page keeps a link alive across pages).
@@ -132,15 +133,17 @@ def method() -> str:
     return m if m in status.METHOD_LABELS else "expected"
 
 
+def chosen_bands() -> tuple:
+    """The bands as set in the sidebar (unchecked)."""
+    return tuple(st.session_state.get(key, SETTINGS.default(name)) for name, key in BAND_KEYS.items())
+
+
 def bands() -> tuple[float, float, float]:
-    """The ratio bands (順調 / 概ね順調 / やや遅れ); the defaults when the chosen ones are not ordered."""
-    defaults = tuple(db.SETTINGS[k][0] for k in BAND_KEYS)
-    chosen = tuple(st.session_state.get(key, d) for key, d in zip(BAND_KEYS.values(), defaults))
+    """The ratio bands (順調 / 概ね順調 / やや遅れ); the defaults when the chosen ones are refused."""
     try:
-        on, mostly, slightly = (float(v) for v in chosen)
-    except (TypeError, ValueError):
-        return defaults  # type: ignore[return-value]
-    return (on, mostly, slightly) if on >= mostly >= slightly >= 0 else defaults  # type: ignore[return-value]
+        return SETTINGS.bands(chosen_bands())
+    except SettingError:
+        return SETTINGS.default_bands()
 
 
 def evaluate(**filters) -> pl.DataFrame:
@@ -434,7 +437,7 @@ def settings_summary(plan: dict | None = None, year: int | None = None) -> str:
         parts.append(f"{plan['plan']}（{plan['entity']}）")
     parts.append(f"評価年度: {LATEST if year is None else fy(year)}")
     parts.append(f"判定方式: {status.METHOD_LABELS[method()]}")
-    if bands() != tuple(db.SETTINGS[k][0] for k in BAND_KEYS):
+    if bands() != SETTINGS.default_bands():
         parts.append("判定基準: " + " / ".join(f"{b:g}" for b in bands()))
     return "｜".join(parts)
 

@@ -316,12 +316,7 @@ def _areas(evaluated: pl.DataFrame, area_table: pl.DataFrame) -> list[AreaSectio
 
 
 def _attention(evaluated: pl.DataFrame, method: str) -> pl.DataFrame:
-    needing = ("B",) if method == "abnf" else ("遅れ", "やや遅れ")
-    rank = {k: v for k, v in status.ATTENTION_ORDER.items()}
-    return (evaluated.filter(pl.col("status").is_in(needing))
-            .with_columns(pl.col("status").replace_strict(rank, default=9, return_dtype=pl.Int64).alias("_rank"))
-            .sort(["_rank", "progress_ratio", "achievement_rate", "sort_order"], nulls_last=True)
-            .drop("_rank"))
+    return status.attention(evaluated, limit=None)  # marked and ranked by evaluate.sql
 
 
 def export(report: Report, fmt: str, progress: Progress | None = None) -> bytes:

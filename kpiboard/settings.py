@@ -1,0 +1,79 @@
+"""The settings that change a verdict, declared once: name, default, help, bounds.
+
+evaluate.sql takes each as a `$name` parameter; the app's sidebar, the CLI and the exports read their
+defaults and help here and validate through `bands()` here, so every caller accepts and refuses the same.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class SettingError(ValueError):
+    """A setting given out of bounds or out of order; the message is Japanese."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: object
+    help: str
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+class Settings:
+    def __init__(self, *declared: Setting):
+        self._by_name = {s.name: s for s in declared}
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._by_name
+
+    def __getitem__(self, name: str) -> Setting:
+        return self._by_name[name]
+
+    def __iter__(self):
+        return iter(self._by_name.values())
+
+    def default(self, name: str):
+        return self._by_name[name].default
+
+    def default_bands(self) -> tuple[float, float, float]:
+        return tuple(self.default(n) for n in BAND_SETTINGS)  # type: ignore[return-value]
+
+    def bands(self, values=None) -> tuple[float, float, float]:
+        """The ratio bands (順調 / 概ね順調 / やや遅れ) as numbers, checked; the defaults for None."""
+        if values is None:
+            return self.default_bands()
+        try:
+            on, mostly, slightly = (float(v) for v in values)
+        except (TypeError, ValueError):
+            raise SettingError("判定基準は 3 つの数（順調・概ね順調・やや遅れの下限、例 1.0,0.8,0.5）で指定してください。") from None
+        for value, name in zip((on, mostly, slightly), BAND_SETTINGS):
+            s = self._by_name[name]
+            if not s.minimum <= value <= s.maximum:
+                raise SettingError(f"判定基準は {s.minimum:g}～{s.maximum:g} の数で指定してください（{value:g}）。")
+        if not on >= mostly >= slightly:
+            raise SettingError("判定基準は「順調 ≥ 概ね順調 ≥ やや遅れ」の順に大きくしてください。")
+        return on, mostly, slightly
+
+    def almost_tolerance(self, value=None) -> float:
+        s = self._by_name["almost_tolerance"]
+        if value is None:
+            return s.default  # type: ignore[return-value]
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise SettingError("「ほぼ」の許容幅は数（例 0.05）で指定してください。") from None
+        if not s.minimum <= v <= s.maximum:
+            raise SettingError(f"「ほぼ」の許容幅は {s.minimum:g}～{s.maximum:g} で指定してください（{v:g}）。")
+        return v
+
+
+BAND_SETTINGS = ("band_on_track", "band_mostly", "band_slightly")
+SETTINGS = Settings(
+    Setting("method", "expected", "判定方式: expected = 期待値方式, abnf = A/B/N/F（国の方式）"),
+    Setting("band_on_track", 1.0, "進捗率がこの値以上で「順調」", 0.0, 2.0),
+    Setting("band_mostly", 0.8, "進捗率がこの値以上で「概ね順調」", 0.0, 2.0),
+    Setting("band_slightly", 0.5, "進捗率がこの値以上で「やや遅れ」、未満は「遅れ」", 0.0, 2.0),
+    Setting("almost_tolerance", 0.05, "「ほぼ X」の目標は、X からこの割合だけ届かなくても達成とみなす（0.05 = 5%）", 0.0, 0.5),
+)
