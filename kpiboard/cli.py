@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import sys
 from pathlib import Path
 
-from . import db, store
+from . import db, store, tabular
 
 EVALUATE_COLUMNS = [
     "entity", "plan", "area", "item_code", "kpi_id", "kpi_name", "unit", "direction", "kind",
@@ -22,10 +23,13 @@ def _cmd_build(args) -> int:
         if args.check:
             tables = build_tables()
         else:
-            tables = build(Path(args.out) if args.out else store.EMBEDDED_DATA_DIR)
+            tables = build(Path(args.out) if args.out else store.EMBEDDED_DATA_DIR)  # under the directory's lock
     except BuildFailed as e:
         for err in e.errors:
             print(f"エラー: {err}", file=sys.stderr)
+        return 1
+    except store.DirectoryLockError as e:
+        print(f"エラー: {e}", file=sys.stderr)
         return 1
     for name, frame in tables.items():
         print(f"{name}: {frame.height} 行")
@@ -64,7 +68,13 @@ def _cmd_evaluate(args) -> int:
         json.dump(frame.to_dicts(), sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(frame.write_csv())
+        # The exported CSV's cells: text Excel would run as a formula (=HYPERLINK(…), +, -, @) gets a leading
+        # apostrophe. No BOM on stdout by default, so pipes and csv readers see a clean first column name;
+        # --bom when the output is a file for Excel.
+        data = tabular.to_csv_bytes(frame)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data if args.bom else data.removeprefix(codecs.BOM_UTF8))
+        sys.stdout.buffer.flush()
     return 0
 
 
@@ -75,7 +85,11 @@ def _cmd_synth(args) -> int:
     spec = SynthSpec(prefectures=args.prefectures, municipalities=args.municipalities,
                      kpis_per_entity=args.kpis_per_entity, first_year=int(start), last_year=int(end or start),
                      seed=args.seed)
-    counts = write_synthetic(Path(args.out), spec)
+    try:
+        counts = write_synthetic(Path(args.out), spec)  # under the directory's lock
+    except store.DirectoryLockError as e:
+        print(f"エラー: {e}", file=sys.stderr)
+        return 1
     for name, n in counts.items():
         print(f"{name}: {n} 行")
     print(f"合成データを {args.out} に書き出しました（KPIBOARD_DATA_DIR={args.out} で表示できます）")
@@ -192,7 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--method", choices=["expected", "abnf"], default="expected")
     p.add_argument("--entity", help="自治体・圏域名（例 富山県）")
     p.add_argument("--plan", help="計画名（例 富山県成長戦略）")
-    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.add_argument("--format", choices=["csv", "json"], default="csv",
+                   help="csv は出力ページの CSV と同じ（数式に見える文字列の先頭に ' を付ける、改行 CRLF）")
+    p.add_argument("--bom", action="store_true", help="CSV の先頭に BOM を付ける（Excel で開くファイルに書き出すとき）")
     p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser("synth", help="合成データ（規模の試験用）を書き出す")

@@ -17,11 +17,10 @@ import getpass
 import hashlib
 import os
 import re
-import tempfile
 import unicodedata
 import uuid
 from collections import Counter
-from contextlib import contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -792,21 +791,10 @@ def default_user() -> str:
         return os.environ.get("USER", "") or "unknown"
 
 
-@contextmanager
 def _directory_lock(directory: Path):
-    """One import at a time per data directory (the lock file lives outside it, so digests are unaffected)."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: no advisory locks; imports there are one user's at a time anyway
-        yield
-        return
-    path = Path(tempfile.gettempdir()) / f"kpiboard-import-{_h(str(Path(directory).resolve()))}.lock"
-    with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    """One writer at a time per data directory, held from reading the tables to writing them: the lock is
+    `<directory>/.kpiboard.lock` (store.directory_lock), the same file for every process whatever its TMPDIR."""
+    return store.directory_lock(directory)
 
 
 def _read_tables(directory: Path) -> dict[str, pl.DataFrame]:
@@ -846,7 +834,13 @@ def _validate_and_write(drafts, directory: Path, result: ImportResult, user: str
     if dry_run:
         _plan(drafts, _read_tables(directory), result, user, now)
         return result
-    with _directory_lock(directory):
+    lock = ExitStack()
+    try:
+        lock.enter_context(_directory_lock(directory))
+    except store.DirectoryLockError as e:  # a symlinked lock file, another writer stuck: say so, write nothing
+        result.errors.append(Issue(", ".join(result.files), None, "", str(e)))
+        return result
+    with lock:
         tables = _read_tables(directory)
         planner = _plan(drafts, tables, result, user, now)
         if result.errors or not result.changed:

@@ -76,3 +76,35 @@ def test_unknown_plan_lists_the_plans():
 def test_missing_data_directory_is_a_japanese_error(tmp_path):
     out = cli("evaluate", env={"KPIBOARD_DATA_DIR": str(tmp_path / "none")})
     assert out.returncode == 1 and "KPIBOARD_DATA_DIR" in out.stderr
+
+
+def test_evaluate_csv_neutralises_formulas_like_the_exports(tmp_path):
+    """A KPI name typed as =HYPERLINK(…) must not run when the CSV is opened in Excel; numbers stay numbers."""
+    from helpers import make_data_dir
+
+    from kpiboard import tabular
+
+    formula = '=HYPERLINK("http://example.invalid","クリック")'
+    make_data_dir(tmp_path, [
+        {"kpi_id": "k1", "kpi_name": formula, "obs": [("baseline", 2020, -198.0), ("target", 2026, 0.0),
+                                                       ("actual", 2023, -50.0)]},
+        {"kpi_id": "k2", "kpi_name": "@SUM(A1)", "unit": "+件", "obs": [("actual", 2023, 1.0)]},
+    ])
+    env = {"KPIBOARD_DATA_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-m", "kpiboard", "evaluate"], cwd=PACKAGE_ROOT, capture_output=True,
+                         env={**os.environ, **env}, timeout=120)
+    assert out.returncode == 0, out.stderr.decode()
+    assert not out.stdout.startswith(b"\xef\xbb\xbf")  # stdout: no BOM unless asked
+    rows = {r["kpi_id"]: r for r in csv.DictReader(io.StringIO(out.stdout.decode("utf-8"), newline=""))}
+    assert rows["k1"]["kpi_name"] == "'" + formula
+    assert (rows["k2"]["kpi_name"], rows["k2"]["unit"]) == ("'@SUM(A1)", "'+件")
+    assert (rows["k1"]["baseline_value"], rows["k1"]["actual_value"]) == ("-198.0", "-50.0")  # not text
+    assert not any(v.startswith(tabular.FORMULA_PREFIXES) and not v.lstrip("-").replace(".", "").isdigit()
+                   for r in rows.values() for v in r.values())
+    # The bytes are the export's CSV (tabular.to_csv_bytes), less the BOM; --bom keeps it for Excel.
+    bom = subprocess.run([sys.executable, "-m", "kpiboard", "evaluate", "--bom"], cwd=PACKAGE_ROOT,
+                         capture_output=True, env={**os.environ, **env}, timeout=120).stdout
+    assert bom == b"\xef\xbb\xbf" + out.stdout and b"\r\n" in out.stdout
+    # JSON is data, not a spreadsheet: the text is as typed.
+    rows_json = json.loads(cli("evaluate", "--format", "json", env=env).stdout)
+    assert formula in {r["kpi_name"] for r in rows_json}
