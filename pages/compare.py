@@ -50,7 +50,7 @@ with tab_entities:
         pool_eval = everything.filter(pl.col("entity_type") == etype).join(
             pool.select("entity_id", "code"), on="entity_id", how="left")
         picked = pool_eval.filter(pl.col("entity").is_in(chosen))
-        source = "各自治体の計画の KPI・基準値・目標値・実績値（判定は evaluate クエリ）" + (
+        source = "各自治体の計画の KPI・基準値・目標値・実績値（判定は「判定の方式と基準」による）" + (
             "。合成データ（架空の数値）" if ui.is_synthetic() else "")
         indicators = ui.run("shared_indicators", entity_type=etype)
 
@@ -95,7 +95,7 @@ with tab_entities:
         st.subheader("同じ指標の推移")
         indicator = None
         if indicators.is_empty():
-            st.info(f"{ui.ENTITY_TYPE_JA[etype]}の間で共通の指標（同じ indicator_id の KPI）がありません。")
+            st.info(f"{ui.ENTITY_TYPE_JA[etype]}の間で共通の指標（同じ指標を測る KPI）がありません。")
         else:
             ind_labels = {r["indicator_id"]: f"{r['kpi_name']}（{r['entities']} 自治体）"
                           for r in indicators.iter_rows(named=True)}
@@ -175,7 +175,7 @@ with tab_years:
             cols = st.columns(4)
             for col, (word, n) in zip(cols, counts.items()):
                 col.metric(word, f"{n} 件", border=True)
-            source = f"{plan['plan']}（{plan['entity']}）の KPI・実績値（判定は evaluate クエリ）"
+            source = f"{plan['plan']}（{plan['entity']}）の KPI・実績値（判定は「判定の方式と基準」による）"
             ui.chart(charts.transition_figure(crosstab, before=f"A: {ui.fy(ya)}", after=f"B: {ui.fy(yb)}", method=method,
                                               title=f"判定の変化（{ui.fy(ya)} → {ui.fy(yb)}、件数）", source=source),
                      key="cmp_transition")

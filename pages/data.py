@@ -154,7 +154,7 @@ if tab_kpis.open is not False:
         })
         cut_note(kpi_view)
         st.caption(status.method_explanation(method, ui.bands()))
-        ui.source_caption("各行の「出典」列。判定は evaluate クエリ（判定のルール）による")
+        ui.source_caption("各行の「出典」列。判定は「判定の方式と基準」による")
 if tab_obs.open is not False:
     with tab_obs:
         if obs_view.is_empty():

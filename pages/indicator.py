@@ -74,7 +74,7 @@ else:
         st.dataframe(listing, hide_index=True, width="stretch", height=ui.table_height(found.height, 640),
                      key="kpi_list", on_select=_clicked, selection_mode="single-row",
                      column_config={"指標名": st.column_config.TextColumn(width="large")})
-        ui.source_caption("判定は「判定の方式と基準」による（evaluate クエリ）。各 KPI の出典は右の詳細に表示")
+        ui.source_caption("判定は「判定の方式と基準」による。各 KPI の出典は右の詳細に表示")
 
 kpi = found.row(ids.index(selected), named=True)
 detail = ui.run("kpi_detail", kpi_id=selected).row(0, named=True)
@@ -185,12 +185,12 @@ with detail_area:
     with tabs[4]:
         same = ui.run("same_indicator", kpi_id=selected)
         if same.is_empty():
-            st.info("同じ指標（indicator_id）を測る KPI は他にありません。")
+            st.info("同じ指標を測る KPI は他にありません。")
         else:
             st.caption(f"同じ指標を測る KPI: {same['total'][0]} 件" + ("（先頭 50 件を表示）" if same["total"][0] > 50 else ""))
             ui.show_table(same.select(pl.col("entity").alias("自治体"), pl.col("plan").alias("計画"),
                                       pl.col("item_code").alias("項目"), pl.col("kpi_name").alias("指標名")),
-                          "KPI の indicator_id（同じ指標を測る KPI に同じ値）")
+                          "各 KPI の指標名と項目（同じ指標を測る KPI として当方が対応付けたもの）")
             st.page_link("pages/compare.py", label="比較で並べて見る", icon=":material/compare_arrows:",
                          query_params=ui.link_params(ind=kpi["indicator_id"]))
     with tabs[5]:
