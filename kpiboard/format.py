@@ -142,9 +142,9 @@ def scalar(expr: pl.Expr, **values) -> str:
 
 # What Streamlit's Markdown would interpret inside one line of text: emphasis, code, strike (* _ ` ~),
 # links and :color[…] ([ ]), autolinks and HTML (<), entities (&), KaTeX ($), backslash escapes, emoji and
-# :material/…: shortcodes and http:// (a colon before a non-digit), www. autolinks, and block markers
+# :material/…: shortcodes and http:// (a colon before a letter or /), www. autolinks, and block markers
 # at the start (# + - > 1.). A backslash before each shows it as text.
-_MARKDOWN_INLINE = r"([\\`*_~\[\]<>&$]|:(?:[^0-9]|$))"
+_MARKDOWN_INLINE = r"([\\`*_~\[\]<>&$]|:[A-Za-z/+\-_])"
 # Block markers count only before a space (「- 項目」, 「1. 項目」, 「# 見出し」); 「+25人」「-198」 are numbers.
 _MARKDOWN_LINE_START = r"^(\s*)([#+\-])(\s|$)"
 _MARKDOWN_LIST_NUMBER = r"^(\s*\d+)([.)])(\s|$)"

@@ -77,6 +77,20 @@ def label_expr(column: str = "status") -> pl.Expr:
     return col.replace_strict(LABELS, default=col, return_dtype=pl.Utf8).fill_null(label(None))
 
 
+def label_with_reason_expr(column: str = "status", reason: str = "status_reason") -> pl.Expr:
+    """「－ 判定不能（実績なし）」: the label, and evaluate's reason where a KPI cannot be judged."""
+    return pl.concat_str([label_expr(column),
+                          pl.when(pl.col(reason).is_not_null())
+                          .then(pl.concat_str([pl.lit("（"), pl.col(reason), pl.lit("）")])).otherwise(pl.lit(""))])
+
+
+def baseline_note(row: dict, fy) -> str | None:
+    """「基準値なし: R4（2022） の実績を起点に判定」 where evaluate let the earliest actual stand in."""
+    if row.get("baseline_source") == "earliest_actual":
+        return f"基準値なし: {fy(row['baseline_fy'])} の実績を起点に判定"
+    return None
+
+
 def method_explanation(method: str, bands: tuple[float, float, float] | None = None,
                        almost_tolerance: float | None = None) -> str:
     if method == "abnf":

@@ -67,7 +67,7 @@ else:
         selected = ui.id_picker("表示する KPI", labels, key="kpi", default=first, help="下の一覧の行を選んでも切り替わります")
         st.caption(f"{found.height} 件" + (f"（{rows.height} 件中）" if found.height != rows.height else ""))
         listing = found.select(
-            status.label_expr().alias("判定"),
+            status.label_with_reason_expr().alias("判定"),
             *([] if plan else [pl.col("entity").alias("自治体")]),
             pl.col("item_code").alias("項目"), pl.col("kpi_name").alias("指標名"))
         st.session_state["_kpi_list_ids"] = ids
@@ -87,7 +87,9 @@ with detail_area:
              f"単位 {unit}" if unit else None, f"方向 {schema.DIRECTION_JA.get(kpi['direction'], kpi['direction'])}",
              "累計値で判定" if kpi["cumulative"] else None]
     ui.status_badge(kpi["status"], "1.1rem")
-    st.caption(fmt.md("｜".join(f for f in facts if f)))
+    why = [f"判定できない理由: {kpi['status_reason']}" if kpi["status_reason"] else None,
+           status.baseline_note(kpi, ui.fy)]
+    st.caption(fmt.md("｜".join(f for f in facts + why if f)))
     ui.context_line(ui.settings_summary(None, year))
 
     m = st.columns(3)

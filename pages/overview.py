@@ -84,7 +84,7 @@ ui.show_table(area_table, source)
 st.subheader("KPI 一覧")
 western = ui.western_years()
 view = rows.with_columns(
-    status.label_expr().alias("判定"),
+    status.label_with_reason_expr().alias("判定"),
     *[fmt.value_with_year(f"{kind}_value", pl.col("unit"), year, western).alias(name)
       for kind, year, name in (("baseline", "baseline_fy", "基準値"), ("target", "target_fy", "目標値"),
                                ("actual", "eval_fy", "実績値"))],

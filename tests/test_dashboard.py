@@ -161,6 +161,35 @@ def test_indicator_worked_example_pace_projection_and_expected_path(worked_examp
     assert any(t["name"] == "現状ペースの見通し" for t in spec["data"])
 
 
+def test_indicator_interim_target_path_passes_the_interim_target(monkeypatch, tmp_path):
+    # the audit's KPI: 100 (2020), 120 in 2023, 200 in 2025; actual 120 in 2023 → 順調, path through 120
+    make_data_dir(tmp_path, [{"kpi_id": "k1", "kpi_name": "利用者数", "unit": "人", "obs": [
+        ("baseline", 2020, 100.0), ("target", 2023, 120.0), ("target", 2025, 200.0), ("actual", 2023, 120.0)]}])
+    monkeypatch.setenv("KPIBOARD_DATA_DIR", str(tmp_path))
+    at = run("pages/indicator.py")
+    assert any("順調" in m.value for m in at.markdown)
+    path = next(t for t in chart_spec(at)["data"] if t["name"] == "期待される推移")
+    assert dict(zip(path["x"], path["y"]))[2023] == pytest.approx(120.0)
+    assert not any("直線" in t["name"] for t in chart_spec(at)["data"])
+
+
+def test_no_baseline_kpi_starts_from_its_earliest_actual_and_says_so(monkeypatch, tmp_path):
+    # 大学発ベンチャー as PRODUCT.md's worked check: t=10 (2026), actuals 2 (2022), 4 (2023) → 順調
+    make_data_dir(tmp_path, [
+        {"kpi_id": "k1", "kpi_name": "大学発ベンチャー数", "unit": "社", "cumulative": True,
+         "obs": [("target", 2026, 10.0), ("actual", 2022, 2.0), ("actual", 2023, 4.0)]},
+        {"kpi_id": "k2", "kpi_name": "未登録の指標", "unit": "人", "obs": [("baseline", 2020, 1.0), ("target", 2025, 2.0)]}])
+    monkeypatch.setenv("KPIBOARD_DATA_DIR", str(tmp_path))
+    at = run("pages/indicator.py", kpi="k1")
+    assert "基準値なし: R4（2022） の実績を起点に判定" in " ".join(c.value for c in at.caption)
+    assert metrics(at)["進捗率"] == "100%"
+    overview = run()
+    listing = next(d.value for d in overview.dataframe if "判定" in d.value.columns and "指標名" in d.value.columns)
+    by_name = dict(zip(listing["指標名"], listing["判定"]))
+    assert by_name["大学発ベンチャー数"] == "○ 順調"
+    assert by_name["未登録の指標"] == "－ 判定不能（実績なし）"
+
+
 def test_indicator_status_filter_on_synthetic_data(synthetic):
     at = run("pages/indicator.py", st="遅れ")
     options = at.selectbox(key="_kpi_pick").options
