@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .status import ON_TRACK, change, statuses
-
-UNDETERMINED = ("判定不能", "N", "F")
+from .status import ON_TRACK, UNDETERMINED, change, statuses
 
 
 def entity_summary(evaluated: pl.DataFrame) -> pl.DataFrame:

@@ -41,7 +41,7 @@ with left:
 with right:
     st.subheader("まず確認したい KPI")
     attention = status.attention(rows, limit=5)
-    undetermined = rows.filter(pl.col("status").is_in(["判定不能", "N", "F"]))
+    undetermined = rows.filter(pl.col("status").is_in(status.UNDETERMINED))
     if attention.is_empty():
         if undetermined.height == total:
             reason_counts = "、".join(f"{r} {n} 件" for r, n in undetermined.group_by("status_reason").len()
