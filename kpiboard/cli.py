@@ -8,11 +8,13 @@ import sys
 from pathlib import Path
 
 from . import db, store, tabular
+from .settings import SETTINGS, SettingError
 
 EVALUATE_COLUMNS = [
     "entity", "plan", "area", "item_code", "kpi_id", "kpi_name", "unit", "direction", "kind",
-    "baseline_value", "baseline_fy", "target_value", "target_fy", "eval_fy", "actual_value",
-    "expected_value", "progress_ratio", "achievement_rate", "status", "source",
+    "baseline_value", "baseline_fy", "baseline_source", "target_value", "target_fy", "eval_fy", "actual_value",
+    "expected_value", "progress_ratio", "achievement_rate", "status", "status_reason", "needs_attention",
+    "attention_rank", "source",
 ]
 
 
@@ -144,7 +146,8 @@ def _add_export_parser(sub) -> None:
     p.add_argument("--entity", help="自治体・圏域名（同名の計画が複数あるとき）")
     p.add_argument("--year", type=fiscal_year_arg, help="評価年度（例 2024, R6, 令和6年度）。既定: 指標ごとに実績のある最新年度")
     p.add_argument("--method", choices=["expected", "abnf"], default="expected")
-    p.add_argument("--bands", help="判定基準 順調,概ね順調,やや遅れ（既定 1.0,0.8,0.5）")
+    p.add_argument("--bands", help="判定基準 順調,概ね順調,やや遅れ（既定 "
+                   + ",".join(f"{b:g}" for b in SETTINGS.default_bands()) + "）")
     p.add_argument("--format", required=True, choices=["pptx", "pdf", "html", "xlsx", "csv", "png"])
     p.add_argument("--out", required=True,
                    help="出力ファイル。png で既存のフォルダ（または末尾 /）を指定すると全グラフを書き出す")
@@ -156,14 +159,10 @@ def _cmd_export(args) -> int:
     from .export import ExportError, build_report, export
 
     try:
-        bands = None
-        if args.bands:
-            try:
-                bands = tuple(float(x) for x in args.bands.split(","))
-            except ValueError:
-                bands = ()
-            if len(bands) != 3:
-                raise ExportError(f"--bands は 3 つの数をカンマ区切りで指定してください（例 1.0,0.8,0.5）: {args.bands}")
+        try:
+            bands = SETTINGS.bands(args.bands.split(",")) if args.bands else None
+        except SettingError as e:
+            raise ExportError(f"--bands: {e}") from None
         report = build_report(args.plan, args.entity, args.year, args.method, bands,
                               western_years=args.western_years)
         out = Path(args.out)
