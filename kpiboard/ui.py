@@ -214,7 +214,7 @@ def columns(spec, **kwargs):
 def filter_bar():
     """Where a page puts its pickers: in view normally, folded away in presentation mode."""
     if presenting():
-        return st.expander("表示条件を変更", icon="⚙️")
+        return st.expander("表示条件を変更", icon=":material/tune:")
     return st.container()
 
 
