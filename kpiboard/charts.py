@@ -6,6 +6,8 @@ and line styles, so the charts survive black-and-white printing.
 """
 from __future__ import annotations
 
+import html
+
 import plotly.graph_objects as go
 import polars as pl
 
@@ -25,6 +27,24 @@ SHARE_SCALE = [[0.0, "#fff3b0"], [0.5, "#a6d8c5"], [1.0, "#4f9bd4"]]
 SERIES_SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star", "cross", "triangle-down"]
 
 
+def safe_label(text) -> str:
+    """Data as Plotly text: HTML-escaped, and % and $ as entities, so Plotly's HTML subset (<a href>,
+    <span style>, <br> …), a %{…} placeholder in a template and a $…$ formula in the data stay as typed.
+    Plotly decodes the entities when it draws; wrap the result in our own tags (<b>, <br>) as needed.
+    Cut text to length before escaping, never after (an entity must not be split)."""
+    return html.escape("" if text is None else str(text), quote=False).replace("%", "&#37;").replace("$", "&#36;")
+
+
+def plain_text(label: str) -> str:
+    """The text a Plotly label shows: our <br>s dropped, safe_label undone (for a caption beside the chart)."""
+    return html.unescape(str(label or "").replace("<br>", ""))
+
+
+def _cat(value):
+    """A category value (axis, hover %{x}/%{y}) as safe text; numbers stay numbers."""
+    return safe_label(value) if isinstance(value, str) else value
+
+
 def _wrap(text: str, width: int = 80) -> list[str]:
     """Lines of at most `width` characters (Japanese has no spaces to break at; plotly does not wrap)."""
     lines = []
@@ -37,10 +57,10 @@ def _wrap(text: str, width: int = 80) -> list[str]:
 
 
 def _layout(fig: go.Figure, title: str, source: str, height: int = 420) -> go.Figure:
-    lines = _wrap(f"出典: {source}" if source else "出典: ―")
+    lines = [safe_label(line) for line in _wrap(f"出典: {source}" if source else "出典: ―")]
     extra = 16 * (len(lines) - 1)
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "y": 0.98, "yanchor": "top"},
+        title={"text": safe_label(title), "x": 0, "xanchor": "left", "y": 0.98, "yanchor": "top"},
         font={"family": FONT_FAMILY, "size": 14, "color": "#222"},
         height=height + extra,
         margin={"l": 60, "r": 30, "t": 90, "b": 96 + extra},
@@ -86,7 +106,7 @@ def trajectory_figure(kpi: dict, observations: pl.DataFrame, *, western_years: b
     if kpi.get("cumulative"):
         obs = obs.with_columns(pl.coalesce("cumulative_value", "value").alias("value"))
     obs = obs.filter(pl.col("value").is_not_null() & pl.col("fiscal_year").is_not_null()).sort("fiscal_year")
-    unit = kpi.get("unit") or ""
+    unit = safe_label(kpi.get("unit") or "")  # goes into the hover templates
     fig = go.Figure()
     b, y0, t, tfy = kpi.get("baseline_value"), kpi.get("baseline_fy"), kpi.get("target_value"), kpi.get("target_fy")
     if expected and len(expected) >= 2:
@@ -108,7 +128,7 @@ def trajectory_figure(kpi: dict, observations: pl.DataFrame, *, western_years: b
             x=part["fiscal_year"].to_list(), y=part["value"].to_list(), name=name, mode=mode,
             marker={"symbol": symbol, "size": 13, "color": color, "line": {"width": 2, "color": color}},
             line={"color": color, "width": 3},
-            text=part["original_text"].to_list(),
+            text=[safe_label(t) for t in part["original_text"].to_list()],
             hovertemplate="%{x}年度 %{y:,}" + unit + "<br>原文: %{text}<extra>" + name + "</extra>",
         ))
     proj = trajectory.projection(kpi, observations, projection_to)
@@ -147,7 +167,7 @@ def status_bar_figure(evaluated: pl.DataFrame, *, group: str = "area", method: s
         x = [100 * v / totals[g] if totals.get(g) else 0 for v, g in zip(n, groups)] if normalise else n
         style = STATUS_STYLE[s]
         fig.add_trace(go.Bar(
-            y=groups, x=x, name=label(s), orientation="h", customdata=n,
+            y=[_cat(g) for g in groups], x=x, name=label(s), orientation="h", customdata=n,
             marker={"color": style["color"], "line": {"color": "#222", "width": 0.5},
                     "pattern": {"shape": style["pattern"], "fillmode": "overlay", "fgcolor": "#222", "fgopacity": 0.4,
                                 "size": 8, "solidity": 0.2}},
@@ -155,8 +175,9 @@ def status_bar_figure(evaluated: pl.DataFrame, *, group: str = "area", method: s
             hovertemplate="%{y}: %{customdata}件<extra>" + s + "</extra>",
         ))
     fig.update_layout(barmode="stack", bargap=0.25)
-    ticks = [f"<b>▶ {g}</b>" if highlight and g == highlight else _short(str(g), 24) for g in groups]
-    fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=groups, ticktext=ticks)
+    ticks = [f"<b>▶ {safe_label(g)}</b>" if highlight and g == highlight else safe_label(_short(str(g), 24))
+             for g in groups]
+    fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=[_cat(g) for g in groups], ticktext=ticks)
     most = max(totals.values(), default=0)
     fig.update_xaxes(title_text="KPIの割合（%）" if normalise else "KPI数", range=[0, 100] if normalise else None,
                      dtick=None if normalise or most > 10 else 1, tickformat=None if normalise else ",d")
@@ -176,20 +197,23 @@ def progress_figure(evaluated: pl.DataFrame, *, group: str = "entity", bands: tu
         style = STATUS_STYLE[s]
         # Clip extreme ratios to the axis so one outlier does not flatten the rest; hover keeps the real value.
         fig.add_trace(go.Scatter(
-            x=part["progress_ratio"].clip(-1.0, 3.0).to_list(), y=part[group].to_list(), mode="markers+text",
+            x=part["progress_ratio"].clip(-1.0, 3.0).to_list(), y=[_cat(g) for g in part[group].to_list()],
+            mode="markers+text",
             name=label(s), text=[style["mark"]] * part.height, textposition="middle center",
             textfont={"size": 10, "color": "#000"},
             marker={"size": 16, "color": style["color"], "opacity": 0.8, "line": {"color": "#222", "width": 1}},
-            customdata=list(zip(part["kpi_name"].to_list(), part["progress_ratio"].to_list())),
+            customdata=list(zip([safe_label(k) for k in part["kpi_name"].to_list()], part["progress_ratio"].to_list())),
             hovertemplate="%{y}<br>%{customdata[0]}<br>進捗率 %{customdata[1]:.2f}<extra>" + s + "</extra>",
         ))
     for value, name, dash in zip(bands, ("順調", "概ね順調", "やや遅れ"), ("solid", "dash", "dot")):
         fig.add_vline(x=value, line={"color": "#444", "dash": dash, "width": 1.2},
                       annotation={"text": f"{name} {value:g}", "font": {"size": 11}, "bgcolor": "rgba(255,255,255,0.8)"},
                       annotation_position="bottom right")
-    ticks = [f"<b>▶ {g}</b>" if highlight and g == highlight else _short(str(g), 24) for g in groups]
-    fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=groups, ticktext=ticks, categoryorder="array",
-                     categoryarray=groups, type="category")
+    ticks = [f"<b>▶ {safe_label(g)}</b>" if highlight and g == highlight else safe_label(_short(str(g), 24))
+             for g in groups]
+    cats = [_cat(g) for g in groups]
+    fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=cats, ticktext=ticks, categoryorder="array",
+                     categoryarray=cats, type="category")
     fig.update_xaxes(title_text="進捗率 r（1.0 = 期待どおり。-1〜3 の範囲に収めて表示）", zeroline=True, zerolinecolor="#888")
     if frame.is_empty():
         fig.add_annotation(text="進捗率を計算できる KPI がありません（実績値が未登録）", xref="paper", yref="paper",
@@ -206,7 +230,7 @@ def indicator_lines_figure(series: pl.DataFrame, *, highlight: str | None = None
     each with their own colour, dash and marker.
     """
     fig = go.Figure()
-    unit = (series["unit"].drop_nulls().mode().to_list() or [""])[0] if series.height else ""
+    unit = safe_label((series["unit"].drop_nulls().mode().to_list() or [""])[0] if series.height else "")
     keys = series.select("entity", "kpi_id", "item_code").unique(maintain_order=True)
     multi = keys["entity"].is_duplicated().any() if keys.height else False
     years = set()
@@ -215,7 +239,7 @@ def indicator_lines_figure(series: pl.DataFrame, *, highlight: str | None = None
         rows = series.filter(pl.col("kpi_id") == kpi_id)
         base_rows = rows.filter(pl.col("value_kind").is_in(["baseline", "actual"])).sort("fiscal_year")
         base = base_rows["value"][0] if base_rows.height else None
-        name = f"{entity} {item}" if multi and item else entity
+        name = safe_label(f"{entity} {item}" if multi and item else entity)  # also in the hover template
         is_hl = highlight is not None and entity == highlight
         if is_hl:
             color, dash, symbol, width = HIGHLIGHT, "solid", "circle", 4.5
@@ -262,25 +286,27 @@ def ranking_figure(ranked: pl.DataFrame, *, value: str, value_label: str, highli
     """
     frame = ranked.filter(pl.col(value).is_not_null())
     names = frame["entity"].to_list()
+    cats = [_cat(n) for n in names]
     values = frame[value].to_list()
     shown = [v * 100 for v in values] if percent else values
     colors = [HIGHLIGHT if n == highlight else "#7fa7c9" for n in names]
     patterns = ["/" if n == highlight else "" for n in names]
     ranks = frame["rank"].to_list() if "rank" in frame.columns else list(range(1, len(names) + 1))
-    text = [(f"{v * 100:,.0f}%" if percent else format_value(v, unit)) for v in values]
+    text = [safe_label(f"{v * 100:,.0f}%" if percent else format_value(v, unit)) for v in values]
     fig = go.Figure(go.Bar(
-        y=names, x=shown, orientation="h", marker={"color": colors, "line": {"color": "#222", "width": 0.6},
+        y=cats, x=shown, orientation="h", marker={"color": colors, "line": {"color": "#222", "width": 0.6},
                                                    "pattern": {"shape": patterns, "fillmode": "overlay", "fgcolor": "#000",
                                                                "fgopacity": 0.45}},
         text=text, textposition="outside", cliponaxis=False, customdata=ranks,
-        hovertemplate="%{customdata}位 %{y}<br>" + value_label + " %{text}<extra></extra>", showlegend=False,
+        hovertemplate="%{customdata}位 %{y}<br>" + safe_label(value_label) + " %{text}<extra></extra>", showlegend=False,
     ))
-    ticks = [f"<b>▶ {r}位 {n}</b>" if n == highlight else f"{r}位 {_short(n, 18)}" for n, r in zip(names, ranks)]
-    fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=names, ticktext=ticks, type="category")
-    fig.update_xaxes(title_text=value_label + ("（%）" if percent else (f"（{unit}）" if unit else "")))
+    ticks = [f"<b>▶ {r}位 {safe_label(n)}</b>" if n == highlight else f"{r}位 {safe_label(_short(n, 18))}"
+             for n, r in zip(names, ranks)]
+    fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=cats, ticktext=ticks, type="category")
+    fig.update_xaxes(title_text=safe_label(value_label + ("（%）" if percent else (f"（{unit}）" if unit else ""))))
     if highlight and highlight in names:
         i = names.index(highlight)
-        fig.add_annotation(text=f"{highlight}: {ranks[i]}位 / {len(names)}", xref="paper", yref="paper", x=1, y=1,
+        fig.add_annotation(text=safe_label(f"{highlight}: {ranks[i]}位 / {len(names)}"), xref="paper", yref="paper", x=1, y=1,
                            xanchor="right", yanchor="bottom", showarrow=False,
                            font={"size": 14, "color": HIGHLIGHT}, bgcolor="white")
     if frame.is_empty():
@@ -326,7 +352,7 @@ def tile_map_figure(tiles: pl.DataFrame, *, color_by: str = "status", highlight_
         xs.append(col + 0.47)
         ys.append(-row - 0.47)
         labels.append(f"<span style='color:{ink}'><b>{short}</b><br>{mark}</span>")
-        hover.append(f"{r['entity'] if r else short}: {info}")
+        hover.append(safe_label(f"{r['entity'] if r else short}: {info}"))
     fig.add_trace(go.Scatter(x=xs, y=ys, mode="text", text=labels, textfont={"size": 12},
                              hovertext=hover, hoverinfo="text", showlegend=False))
     if color_by == "status":
@@ -339,7 +365,8 @@ def tile_map_figure(tiles: pl.DataFrame, *, color_by: str = "status", highlight_
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
                                  marker={"colorscale": [[i / 4, _sequential(i / 4)] for i in range(5)], "cmin": 0,
                                          "cmax": 100 if percent else 1, "color": [0], "showscale": True,
-                                         "colorbar": {"title": {"text": legend_title}, "thickness": 14, "len": 0.6}}))
+                                         "colorbar": {"title": {"text": _lines(legend_title)}, "thickness": 14,
+                                                              "len": 0.6}}))
     fig.update_layout(shapes=shapes)
     fig.update_xaxes(visible=False, range=[-0.3, tilemap.COLUMNS + 0.3], fixedrange=True)
     fig.update_yaxes(visible=False, range=[-tilemap.ROWS - 0.3, 0.3], fixedrange=True, scaleanchor="x", scaleratio=1)
@@ -350,6 +377,11 @@ def tile_map_figure(tiles: pl.DataFrame, *, color_by: str = "status", highlight_
         fig.add_annotation(text="太枠 = 強調している自治体", xref="paper", yref="paper", x=0, y=0.02, xanchor="left",
                            showarrow=False, font={"size": 11, "color": HIGHLIGHT})
     return fig
+
+
+def _lines(text: str) -> str:
+    """The app's own multi-line label (lines split at \\n, or at <br> as callers used to write it), escaped."""
+    return "<br>".join(safe_label(line) for line in str(text or "").replace("<br>", "\n").split("\n"))
 
 
 def _sequential(v: float) -> str:
@@ -392,14 +424,15 @@ def share_heatmap_figure(evaluated: pl.DataFrame, *, rows: str = "area", cols: s
         z.append(zr)
         text.append(tr)
     fig = go.Figure(go.Heatmap(
-        z=z, x=col_names, y=[_short(r, 20) for r in row_names], text=text, texttemplate="%{text}",
+        z=z, x=[_cat(c) for c in col_names], y=[safe_label(_short(r, 20)) for r in row_names], text=text, texttemplate="%{text}",
         textfont={"size": 11, "color": "#000"}, zmin=0, zmax=100, xgap=2, ygap=2,
         colorscale=SHARE_SCALE,
         colorbar={"title": {"text": "順調以上<br>の割合（%）"}, "thickness": 14},
         hovertemplate="%{y} × %{x}<br>%{text}<extra></extra>",
     ))
-    ticks = [f"<b>▶{c}</b>" if highlight and c == highlight else _short(str(c), 10) for c in col_names]
-    fig.update_xaxes(tickmode="array", tickvals=col_names, ticktext=ticks, side="bottom", showgrid=False)
+    ticks = [f"<b>▶{safe_label(c)}</b>" if highlight and c == highlight else safe_label(_short(str(c), 10))
+             for c in col_names]
+    fig.update_xaxes(tickmode="array", tickvals=[_cat(c) for c in col_names], ticktext=ticks, side="bottom", showgrid=False)
     fig.update_yaxes(autorange="reversed", showgrid=False)
     fig.update_layout(plot_bgcolor="#f2f2f2")
     return _layout(fig, title, source + "（－ = 判定できるKPIなし）" if source else "", height=max(340, 170 + 42 * len(row_names)))
@@ -415,12 +448,13 @@ def transition_figure(crosstab: pl.DataFrame, *, before: str, after: str, method
     labels_ = [label(s) for s in order]
     fig = go.Figure(go.Heatmap(z=z, x=labels_, y=labels_, text=text, texttemplate="%{text}", textfont={"size": 15},
                                colorscale=[[0, "#ffffff"], [1, "#0072B2"]], showscale=False, xgap=2, ygap=2,
-                               hovertemplate=before + ": %{y}<br>" + after + ": %{x}<br>%{z}件<extra></extra>"))
+                               hovertemplate=safe_label(before) + ": %{y}<br>" + safe_label(after)
+                               + ": %{x}<br>%{z}件<extra></extra>"))
     # The diagonal (no change) framed, so "moved up / down" reads without colour.
     for i in range(len(order)):
         fig.add_shape(type="rect", x0=i - 0.5, x1=i + 0.5, y0=i - 0.5, y1=i + 0.5, line={"color": "#222", "width": 2})
-    fig.update_yaxes(autorange="reversed", title_text=before, showgrid=False)
-    fig.update_xaxes(title_text=after, side="top", showgrid=False)
+    fig.update_yaxes(autorange="reversed", title_text=safe_label(before), showgrid=False)
+    fig.update_xaxes(title_text=safe_label(after), side="top", showgrid=False)
     fig.update_layout(plot_bgcolor="white")
     fig = _layout(fig, title, source, height=460)
     fig.update_layout(margin={"t": 130})

@@ -12,7 +12,7 @@ import re
 import plotly.graph_objects as go
 import polars as pl
 
-from .charts import FONT_FAMILY, _layout
+from .charts import FONT_FAMILY, _layout, safe_label
 from .eras import format_fiscal_year
 from .parsing import format_value
 from .status import STATUS_STYLE, label as status_label
@@ -24,12 +24,17 @@ SHARED_STYLE = ("#BBBBBB", "x")
 
 
 def wrap(text: str, width: int, max_lines: int | None = None, sep: str = "<br>") -> str:
-    """Break a Japanese label every `width` characters (plotly and graphviz do not wrap by themselves)."""
+    """Break a Japanese label every `width` characters (plotly and graphviz do not wrap by themselves).
+
+    With the default `<br>` the result is Plotly text: each line is escaped (safe_label). With any other
+    separator the lines are returned as they are, for the caller to quote (tree_dot)."""
     text = text or ""
     lines = [text[i:i + width] for i in range(0, len(text), width)] or [""]
     if max_lines and len(lines) > max_lines:
         lines = lines[:max_lines]
         lines[-1] = lines[-1][:-1] + "…"
+    if sep == "<br>":
+        lines = [safe_label(line) for line in lines]
     return sep.join(lines)
 
 
@@ -68,7 +73,7 @@ def policy_category_figure(categories: pl.DataFrame, *, source: str, order: str 
     cats = categories.sort("regions_with_kpi", "sort_order", descending=[True, False]) if order == "count" \
         else categories.sort("sort_order")
     total = int(cats["regions_total"].max()) if cats.height else 34
-    labels = [f"{'★ ' if r['example_kpis'] else ''}{r['category_code']} {shorten(r['label'], 24)}"
+    labels = [safe_label(f"{'★ ' if r['example_kpis'] else ''}{r['category_code']} {shorten(r['label'], 24)}")
               for r in cats.iter_rows(named=True)]
     cats = cats.with_columns(pl.Series("axis_label", labels))
     fig = go.Figure()
@@ -78,14 +83,15 @@ def policy_category_figure(categories: pl.DataFrame, *, source: str, order: str 
         group_label = part["group_label"][0] or ""
         fig.add_trace(go.Bar(
             y=part["axis_label"].to_list(), x=part["regions_with_kpi"].to_list(), orientation="h",
-            name=f"{group} {group_label}",
+            name=safe_label(f"{group} {group_label}"),
             marker={"color": color, "line": {"color": "#222", "width": 0.8},
                     "pattern": {"shape": pattern, "fgcolor": "#222", "size": 6, "fillmode": "overlay"}},
             text=[f"{n}圏域（{n / t:.0%}）" if t else f"{n}圏域"
                   for n, t in zip(part["regions_with_kpi"].to_list(), part["regions_total"].to_list())],
             textposition="outside", cliponaxis=False,
-            customdata=list(zip(part["label"].to_list(), part["subgroup_label"].fill_null("").to_list(),
-                                part["example_regions"].fill_null("").to_list())),
+            customdata=[[safe_label(v) for v in row] for row in
+                        zip(part["label"].to_list(), part["subgroup_label"].fill_null("").to_list(),
+                            part["example_regions"].fill_null("").to_list())],
             hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>%{x}圏域がKPIを設定"
                           "<br>設定例: %{customdata[2]}<extra></extra>",
         ))
@@ -103,7 +109,7 @@ def achievement_figure(rows: pl.DataFrame, *, source: str, western_years: bool =
                        title: str = "設定例KPIの達成率（目標に対する実績）") -> go.Figure:
     """Bars of 達成率 per KPI (rows of the evaluate query), coloured and patterned by status, 100% line."""
     rows = rows.sort("entity", "sort_order")
-    labels = [f"{shorten(r['entity'], 14)}｜{shorten(r['kpi_name'], 22)}" for r in rows.iter_rows(named=True)]
+    labels = [safe_label(f"{shorten(r['entity'], 14)}｜{shorten(r['kpi_name'], 22)}") for r in rows.iter_rows(named=True)]
     fig = go.Figure()
     for s in rows["status"].fill_null("判定不能").unique(maintain_order=True).to_list():
         part = rows.with_columns(pl.Series("axis_label", labels)).filter(pl.col("status").fill_null("判定不能") == s)
@@ -115,7 +121,7 @@ def achievement_figure(rows: pl.DataFrame, *, source: str, western_years: bool =
                     "pattern": {"shape": style["pattern"], "fgcolor": "#222", "size": 6, "fillmode": "overlay"}},
             text=[("―" if v is None else f"{v:,.0f}%") + f" {style['mark']}" for v in rate],
             textposition="outside", cliponaxis=False,
-            customdata=[[format_value(b, u), format_value(t, u), format_value(a, u),
+            customdata=[[safe_label(format_value(b, u)), safe_label(format_value(t, u)), safe_label(format_value(a, u)),
                          format_fiscal_year(y, western_only=western_years)]
                         for b, t, a, u, y in zip(part["baseline_value"].to_list(), part["target_value"].to_list(),
                                                  part["actual_value"].to_list(), part["unit"].fill_null("").to_list(),
@@ -150,13 +156,15 @@ def roadmap_lanes(roadmap: pl.DataFrame) -> pl.DataFrame:
     # lanes in the order the documents list them: by initiative, then the first year a lane appears
     first = (roadmap.with_row_index("_row").group_by("code", "lane")
              .agg(pl.col("fiscal_year").min().alias("_first_fy"), pl.col("_row").min().alias("_first_row")))
+    # steps are Plotly text (hover): each escaped, our <br> between them
     per_year = (roadmap.filter(pl.col("fiscal_year").is_not_null())
+                .with_columns(pl.col("step").map_elements(safe_label, return_dtype=pl.Utf8).alias("_step"))
                 .join(first, on=["code", "lane"])
                 .group_by("code", "title", "lane", "fiscal_year", "sort_order", "_first_fy", "_first_row",
                           maintain_order=True)
                 .agg(pl.col("phase").filter(pl.col("phase") != "").unique(maintain_order=True).str.join("／").alias("text"),
                      pl.col("actor").drop_nulls().unique(maintain_order=True).str.join("／").alias("actor"),
-                     pl.col("step").str.join("<br>").alias("steps"))
+                     pl.col("_step").str.join("<br>").alias("steps"))
                 .sort("sort_order", "code", "_first_fy", "_first_row", "fiscal_year"))
     bars: list[dict] = []
     open_bar: dict[tuple, dict] = {}
@@ -186,7 +194,7 @@ def roadmap_figure(roadmap: pl.DataFrame, *, source: str, western_years: bool = 
     codes = bars["code"].unique(maintain_order=True).to_list()
     several = len(codes) > 1
     lane_keys = bars.select("code", "lane").unique(maintain_order=True).rows()
-    lane_labels = {k: (f"{k[0]}　" if several else "") + wrap(shorten(k[1], 40), 18) for k in lane_keys}
+    lane_labels = {k: (safe_label(f"{k[0]}　") if several else "") + wrap(shorten(k[1], 40), 18) for k in lane_keys}
     for i, code in enumerate(codes):
         part = bars.filter(pl.col("code") == code)
         color = OKABE_ITO[i % len(OKABE_ITO)]
@@ -195,16 +203,16 @@ def roadmap_figure(roadmap: pl.DataFrame, *, source: str, western_years: bool = 
             y=[lane_labels[(code, lane)] for lane in part["lane"].to_list()],
             x=[(b - a) + 0.96 for a, b in zip(part["fy_from"].to_list(), part["fy_to"].to_list())],
             base=[a - 0.48 for a in part["fy_from"].to_list()],
-            orientation="h", name=f"{code} {shorten(part['title'][0], 30)}",
+            orientation="h", name=safe_label(f"{code} {shorten(part['title'][0], 30)}"),
             marker={"color": color, "opacity": 0.35, "line": {"color": color, "width": 2},
                     "pattern": {"shape": pattern, "fgcolor": color, "size": 8, "fillmode": "overlay"}},
             text=[wrap(t or "実施", 14, 3) for t in part["text"].to_list()], textposition="inside",
             insidetextanchor="middle", textfont={"color": "#000", "size": text_size},
-            customdata=list(zip(part["steps"].to_list(), part["actor"].fill_null("").to_list(),
+            customdata=list(zip(part["steps"].to_list(), [safe_label(a) for a in part["actor"].fill_null("").to_list()],
                                 [format_fiscal_year(a, western_only=western_years) for a in part["fy_from"].to_list()],
                                 [format_fiscal_year(b, western_only=western_years) for b in part["fy_to"].to_list()])),
             hovertemplate="%{customdata[2]}–%{customdata[3]}<br>%{customdata[0]}<br>取組主体: %{customdata[1]}"
-                          "<extra>" + code + "</extra>",
+                          "<extra>" + safe_label(code) + "</extra>",
             showlegend=False,
         ))
     years = list(range(int(bars["fy_from"].min()), int(bars["fy_to"].max()) + 1))
@@ -272,12 +280,12 @@ def budget_figure(budgets: pl.DataFrame, *, source: str, western_years: bool = F
         fig.add_trace(go.Bar(
             x=[format_fiscal_year(y, western_only=western_years) for y in years],
             y=[by_year[y]["amount_yen"] if y in by_year else None for y in years],
-            name=segment,
+            name=safe_label(segment),
             marker={"color": color, "line": {"color": "#222", "width": 0.8},
                     "pattern": {"shape": pattern, "fgcolor": "#222", "size": 7, "fillmode": "overlay"}},
-            customdata=[[format_value(by_year[y]["amount_yen"], "円"), by_year[y]["programs"]] if y in by_year
+            customdata=[[format_value(by_year[y]["amount_yen"], "円"), safe_label(by_year[y]["programs"])] if y in by_year
                         else ["", ""] for y in years],
-            hovertemplate="%{x} " + segment + "<br>%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
+            hovertemplate="%{x} " + safe_label(segment) + "<br>%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
         ))
     totals = seg.group_by("fiscal_year").agg(pl.col("amount_yen").sum()).sort("fiscal_year")
     top = float(totals["amount_yen"].max())
@@ -300,7 +308,10 @@ _CIRCLED_START = re.compile(r"^[\u2460-\u2473]\s*")  # "① 県と市町村…" 
 
 
 def _dot_text(text: str) -> str:
-    return (text or "").replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    """Data inside a quoted DOT string: graphviz reads \\N, \\G … and "&lt;"-style entities, so both are
+    escaped (a label shows exactly what was typed)."""
+    return ((text or "").replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"')
+            .replace("\n", "\\n"))
 
 
 def tree_dot(nodes: pl.DataFrame, unlinked: pl.DataFrame | None = None, fontsize: int = 11) -> str:

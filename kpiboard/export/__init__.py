@@ -17,6 +17,7 @@ import polars as pl
 from .. import db, status, store
 from ..eras import format_fiscal_year
 from ..parsing import format_value
+from ..settings import SettingError
 
 Progress = Callable[[float, str], None]
 
@@ -269,9 +270,10 @@ def build_report(plan: str, entity: str | None = None, year: int | None = None, 
         p = match.row(0, named=True)
         if method not in status.METHOD_LABELS:
             raise ExportError(f"判定方式「{method}」は使えません（expected または abnf）")
-        bands = tuple(bands) if bands else tuple(db.SETTINGS[k][0] for k in ("band_on_track", "band_mostly", "band_slightly"))
-        if not bands[0] >= bands[1] >= bands[2]:
-            raise ExportError(f"判定基準の値は 順調 ≥ 概ね順調 ≥ やや遅れ の順にしてください（{bands}）")
+        try:  # the one validation of the bands (kpiboard/settings.py), as the sidebar and the CLI use
+            bands = db.SETTINGS.bands(bands or None)
+        except SettingError as e:
+            raise ExportError(str(e)) from None
         evaluated = db.run("evaluate", con, plan=p["plan_id"], entity=p["entity_id"], eval_year=year, method=method,
                            band_on_track=bands[0], band_mostly=bands[1], band_slightly=bands[2])
     finally:

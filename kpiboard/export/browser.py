@@ -2,8 +2,9 @@
 
 Plotly.js renders the chart inside Chromium (the same engine the app's charts use) and Chromium
 prints the handout with the CJK font embedded. Debian's chromium is used (KPIBOARD_CHROMIUM to
-override). The page may load only local files: every network request is refused, so exports work
-offline and never fetch anything.
+override). The page loads exactly the document we wrote (into a private temporary folder) and nothing
+else: any other file or URL, navigation, frame, download, pop-up and dialog is refused, and the context
+is offline, so an export works offline, never fetches anything and cannot be steered by the data it draws.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from . import ExportError
+from .html import CSP_META
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -38,25 +40,18 @@ def available() -> bool:
     return chromium_executable() is not None
 
 
-def _plotly_page() -> Path:
-    """An HTML file holding plotly.js, written once per process and version."""
-    import plotly
+def _plotly_page() -> str:
+    """An HTML document holding plotly.js, for drawing charts as PNG."""
     from plotly.offline import get_plotlyjs
 
-    path = Path(tempfile.gettempdir()) / f"kpiboard-plotly-{plotly.__version__}.html"
-    if not path.exists():
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text("<!DOCTYPE html><html><head><meta charset='utf-8'><script>" + get_plotlyjs()
-                       + "</script></head><body></body></html>", encoding="utf-8")
-        os.replace(tmp, path)
-    return path
+    return ("<!DOCTYPE html><html><head><meta charset='utf-8'>" + CSP_META + "<script>" + get_plotlyjs()
+            + "</script></head><body></body></html>")
 
 
-def _local_only(route) -> None:
-    if route.request.url.startswith(("file:", "data:", "blob:", "about:")):
-        route.continue_()
-    else:
-        route.abort()
+def _guard(page) -> None:
+    # a page is a drawing surface: it may not ask anything (alert, confirm, print) or open windows
+    page.on("dialog", lambda dialog: dialog.dismiss())
+    page.on("popup", lambda popup: popup.close())
 
 
 class Chromium:
@@ -74,10 +69,29 @@ class Chromium:
         except Exception as e:  # a broken install: say so in Japanese, keep the detail
             self._pw.stop()
             raise ExportError(f"Chromium を起動できませんでした（{exe}）: {e}") from e
-        self._context = self._browser.new_context(locale="ja-JP")
-        self._context.route("**/*", _local_only)
+        self._context = self._browser.new_context(locale="ja-JP", offline=True, accept_downloads=False,
+                                                  service_workers="block")
+        # private (0700) folder: no one else can put a page where ours is loaded from
+        self._dir = Path(tempfile.mkdtemp(prefix="kpiboard-chromium-"))
+        self._documents: set[str] = set()
+        self._context.route("**/*", self._only_ours)
+        self._context.on("page", _guard)
         self._chart_page = None
         return self
+
+    def _only_ours(self, route) -> None:
+        """Our own documents and what they make themselves (data:, blob:) load; anything else is refused."""
+        url = route.request.url
+        if url in self._documents or url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            route.abort("blockedbyclient")
+
+    def _open(self, page, html_text: str, name: str) -> None:
+        path = self._dir / name
+        path.write_text(html_text, encoding="utf-8")
+        self._documents.add(path.as_uri())
+        page.goto(path.as_uri(), wait_until="load")
 
     def __exit__(self, *exc) -> None:
         try:
@@ -85,6 +99,7 @@ class Chromium:
             self._browser.close()
         finally:
             self._pw.stop()
+            shutil.rmtree(self._dir, ignore_errors=True)
 
     def png(self, fig, width: int = 1280, height: int = 720, scale: float = 1.5) -> bytes:
         """The figure as PNG: width × scale pixels wide (1280 × 1.5 = 1920)."""
@@ -92,7 +107,7 @@ class Chromium:
 
         if self._chart_page is None:
             self._chart_page = self._context.new_page()
-            self._chart_page.goto(_plotly_page().as_uri())
+            self._open(self._chart_page, _plotly_page(), "chart.html")
         url = self._chart_page.evaluate(
             """async ([spec, w, h, s]) => {
                 const fig = JSON.parse(spec);
@@ -106,20 +121,17 @@ class Chromium:
 
     def pdf(self, html_text: str, footer_html: str, wait_for_charts: int = 0) -> bytes:
         """Print an HTML document to A4 PDF with a footer (page numbers via Chromium's classes)."""
-        with tempfile.TemporaryDirectory(prefix="kpiboard-pdf-") as tmp:
-            path = Path(tmp) / "handout.html"
-            path.write_text(html_text, encoding="utf-8")
-            page = self._context.new_page()
-            try:
-                page.goto(path.as_uri(), wait_until="load")
-                if wait_for_charts:
-                    page.wait_for_function(
-                        "n => [...document.querySelectorAll('.plotly-graph-div')]"
-                        ".filter(d => d._fullLayout && d.querySelector('.main-svg')).length >= n",
-                        arg=wait_for_charts, timeout=60_000)
-                page.evaluate("() => document.fonts.ready")
-                return page.pdf(format="A4", print_background=True, display_header_footer=True,
-                                header_template="<span></span>", footer_template=footer_html,
-                                margin={"top": "14mm", "bottom": "16mm", "left": "13mm", "right": "13mm"})
-            finally:
-                page.close()
+        page = self._context.new_page()
+        try:
+            self._open(page, html_text, f"handout-{len(self._documents)}.html")
+            if wait_for_charts:
+                page.wait_for_function(
+                    "n => [...document.querySelectorAll('.plotly-graph-div')]"
+                    ".filter(d => d._fullLayout && d.querySelector('.main-svg')).length >= n",
+                    arg=wait_for_charts, timeout=60_000)
+            page.evaluate("() => document.fonts.ready")
+            return page.pdf(format="A4", print_background=True, display_header_footer=True,
+                            header_template="<span></span>", footer_template=footer_html,
+                            margin={"top": "14mm", "bottom": "16mm", "left": "13mm", "right": "13mm"})
+        finally:
+            page.close()

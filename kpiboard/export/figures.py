@@ -16,7 +16,7 @@ def progress_figure(rows: pl.DataFrame, *, title: str, source: str, label_width:
     labels, rates, colors, patterns, texts, empty = [], [], [], [], [], []
     elapsed_x, elapsed_y = [], []
     for r in rows.iter_rows(named=True):
-        label = kpi_label(r, label_width)
+        label = charts.safe_label(kpi_label(r, label_width))  # a category: the tick and the hover's %{y}
         while label in labels:  # bars on a category axis: equal labels would overlap
             label += " "
         labels.append(label)
@@ -105,10 +105,10 @@ def for_export(fig: go.Figure, width: int | None, height: int, font_size: int | 
     lines = 0
     if keep_source:
         for ann in sources:
-            text = str(ann.text or "").replace("<br>", "")
+            text = charts.plain_text(ann.text)  # re-wrapped as text: an entity must not be cut
             wrapped = [text[i:i + per_line] for i in range(0, len(text), per_line)][:3] or [""]
             lines = max(lines, len(wrapped))
-            ann.update(text="<br>".join(wrapped), font={"size": source_font})
+            ann.update(text="<br>".join(charts.safe_label(w) for w in wrapped), font={"size": source_font})
         kept += sources
     fig.layout.annotations = kept
     shift = max([-(a.yshift or 0) for a in sources] + [size * 3 + 20]) if sources and keep_source else size * 3 + 10

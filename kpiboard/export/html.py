@@ -10,6 +10,12 @@ from plotly.offline import get_plotlyjs
 from .. import status
 from . import ATTENTION_LIMIT, Report, compact_sources, kpi_label, rate_text, sources_by_file, status_rows, value_text
 
+# What the document may load: its own inline script and styles, and images it makes itself (Plotly's
+# "save as PNG" draws through a blob: URL). Nothing from a network or a file, whatever the data says.
+CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:; "
+       "font-src data:; base-uri 'none'; form-action 'none'")
+CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+
 # Print embeds its font: Chromium embeds TrueType-outline fonts (IPAexGothic, Debian fonts-ipaexfont-gothic)
 # as CID TrueType subsets but draws CFF fonts such as Noto Sans CJK as unnamed Type 3 glyphs.
 PRINT_FONT = "IPAexGothic"
@@ -222,7 +228,7 @@ def document(report: Report, *, for_print: bool = False) -> tuple[str, int]:
     body = "".join(parts)
     if for_print:  # IPAexGothic has the JIS forms ≧ ≦ but not ≥ ≤; a missing glyph would not be embedded
         body = body.replace("≥", "≧").replace("≤", "≦")
-    text = ("<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">"
+    text = ("<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">" + CSP_META +
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{esc(title)}</title><style>{style}</style>"
             f"<script>{get_plotlyjs()}</script></head><body>" + body + "</body></html>")

@@ -231,7 +231,7 @@ def _summary_slide(deck: Deck) -> None:
         tile.fill.solid()
         tile.fill.fore_color.rgb = _hex(style["color"])
         tile.line.fill.background()
-        fill_text(tile.text_frame, [(f"{style['mark']} {status.ABNF_LABELS.get(st, st)}", 13, True, _on(style["color"])),
+        fill_text(tile.text_frame, [(f"{style['mark']} {status.BY_CODE[st].word if st in status.BY_CODE else st}", 13, True, _on(style["color"])),
                                     (f"{count} 件", 26, True, _on(style["color"]))],
                   align=PP_ALIGN.CENTER, anchor=MSO_ANCHOR.MIDDLE)
     total = r.evaluated.height
