@@ -6,7 +6,9 @@ Parquet can be traced to the words of its source document.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -17,6 +19,11 @@ from .parsing import ValueParseError, parse_value
 
 SOURCES_DIR = store.EMBEDDED_DATA_DIR / "sources"
 DATASET_NAME = "埋め込みデータ（原本資料5件）"
+# Published dated figures (reference_series) live in sources/series/*.csv; kpi_actuals.csv there says
+# which KPI takes its actuals from which series.
+SERIES_DIR = "series"
+SERIES_LINKS = "kpi_actuals.csv"
+SERIES_LINK_COLUMNS = ("kpi_id", "entity_id", "indicator", "note")
 
 
 @dataclass
@@ -37,17 +44,27 @@ class BuildFailed(Exception):
 
 
 def _read_rows(sources: Path, table: str) -> list[tuple[str, int, dict]]:
+    if table == "reference_series":
+        paths = sorted(p for p in (sources / SERIES_DIR).glob("*.csv") if p.name != SERIES_LINKS)
+    else:
+        paths = sorted(p for p in sources.rglob(f"{table}.csv") if p.parent.name != SERIES_DIR)
     rows = []
-    for path in sorted(sources.rglob(f"{table}.csv")):
-        with path.open(encoding="utf-8", newline="") as f:
-            reader = csv.DictReader(f)
-            unknown = [c for c in (reader.fieldnames or []) if c not in schema.TABLES[table]["columns"]]
-            if unknown:
-                raise BuildFailed([SourceError(str(path.relative_to(sources)), 1, c, "この表にない列です") for c in unknown])
-            for i, row in enumerate(reader, start=2):
-                if None in row:
-                    raise BuildFailed([SourceError(str(path.relative_to(sources)), i, "", "列の数がヘッダーより多い")])
-                rows.append((str(path.relative_to(sources)), i, {k: (v or "").strip() for k, v in row.items()}))
+    for path in paths:
+        rows += _read_csv(sources, path, schema.TABLES[table]["columns"])
+    return rows
+
+
+def _read_csv(sources: Path, path: Path, columns) -> list[tuple[str, int, dict]]:
+    rows = []
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        unknown = [c for c in (reader.fieldnames or []) if c not in columns]
+        if unknown:
+            raise BuildFailed([SourceError(str(path.relative_to(sources)), 1, c, "この表にない列です") for c in unknown])
+        for i, row in enumerate(reader, start=2):
+            if None in row:
+                raise BuildFailed([SourceError(str(path.relative_to(sources)), i, "", "列の数がヘッダーより多い")])
+            rows.append((str(path.relative_to(sources)), i, {k: (v or "").strip() for k, v in row.items()}))
     return rows
 
 
@@ -185,6 +202,8 @@ def build_tables(sources: Path = SOURCES_DIR) -> dict[str, pl.DataFrame]:
             "original_text": r["original_text"], "part": b.integer(f, n, r, "part"), "note": " / ".join(notes),
             "source": r["source"], "source_id": r["source_id"], "source_place": r["source_place"],
         })
+    out["reference_series"] = _series(b, {r["entity_id"] for r in out["entities"]})
+    out["observations"] += _series_actuals(b, out)
     for f, n, r in b.rows("reference_values"):
         y = b.year(f, n, r)
         v = b.value(f, n, r)
@@ -239,6 +258,103 @@ def build_tables(sources: Path = SOURCES_DIR) -> dict[str, pl.DataFrame]:
             else schema.empty_frame(table)
         tables[table] = schema.conform(table, frame)
     return tables
+
+
+def _fiscal_year_of(day: date) -> int:
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def _series(b: _Builder, entity_ids: set[str]) -> list[dict]:
+    """reference_series rows: a published figure per entity × indicator × date, parsed from its text."""
+    rows, seen = [], set()
+    for f, n, r in b.rows("reference_series"):
+        if r.get("value"):
+            b.err(f, n, "value", "value 列は build が original_text から作ります。数値は original_text に書かれたとおり書いてください")
+        if r.get("entity_id") not in entity_ids:
+            b.err(f, n, "entity_id", f"「{r.get('entity_id')}」は entities.csv にありません")
+        if not r.get("indicator"):
+            b.err(f, n, "indicator", "指標名がありません")
+        day = None
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", r.get("as_of", "")):
+            b.err(f, n, "as_of", f"「{r.get('as_of')}」は ISO 形式の日付（例 2023-03-31）ではありません")
+        else:
+            try:
+                day = date.fromisoformat(r["as_of"])
+            except ValueError:
+                b.err(f, n, "as_of", f"「{r['as_of']}」はありえない日付です")
+        fy = b.integer(f, n, r, "fiscal_year")
+        if day and fy is not None and fy != _fiscal_year_of(day):
+            b.err(f, n, "fiscal_year", f"年度 {fy} は日付 {r['as_of']} の年度（{_fiscal_year_of(day)}年度、4月～翌年3月）と一致しません")
+        elif day and fy is None:
+            b.err(f, n, "fiscal_year", "年度がありません")
+        v = b.value(f, n, r)
+        if v is not None and (v.value is None or v.qualifier or v.parts):
+            # A series holds measured figures only: no ほぼ/以上, no ―, no two-in-one cells.
+            b.err(f, n, "original_text", f"「{r.get('original_text')}」は一つの数値として読めません")
+            v = None
+        if not r.get("unit"):
+            b.err(f, n, "unit", "単位がありません")
+        elif v is not None and v.unit and v.unit != r["unit"]:
+            b.err(f, n, "unit", f"単位「{r['unit']}」が原文の単位「{v.unit}」と違います")
+        key = (r.get("entity_id"), r.get("indicator"), r.get("as_of"))
+        if key in seen:
+            b.err(f, n, "as_of", f"同じ主体・指標・日付の値が2つあります: {'・'.join(map(str, key))}")
+        seen.add(key)
+        if v is None or day is None:
+            continue
+        rows.append({**r, "fiscal_year": fy, "value": v.value})
+    return rows
+
+
+def _series_actuals(b: _Builder, out: dict[str, list[dict]]) -> list[dict]:
+    """KPI actuals from a series (kpi_actuals.csv): a stock figure dated in FY y is FY y's value, and of
+    several dates in one FY the latest is its actual. Derived here, never copied by hand; every dated
+    figure stays in reference_series."""
+    path = b.sources / SERIES_DIR / SERIES_LINKS
+    if not path.exists():
+        return []
+    kpis = {r["kpi_id"]: r for r in out["kpis"]}
+    plan_entity = {r["plan_id"]: r["entity_id"] for r in out["plans"]}
+    baseline_fy = {}
+    for o in out["observations"]:
+        if o["value_kind"] == "baseline" and o["fiscal_year"] is not None:
+            baseline_fy[o["kpi_id"]] = max(baseline_fy.get(o["kpi_id"], o["fiscal_year"]), o["fiscal_year"])
+    derived = []
+    for f, n, link in _read_csv(b.sources, path, SERIES_LINK_COLUMNS):
+        kpi = kpis.get(link["kpi_id"])
+        if kpi is None:
+            b.err(f, n, "kpi_id", f"「{link['kpi_id']}」は kpis.csv にありません")
+            continue
+        if plan_entity.get(kpi["plan_id"]) != link["entity_id"]:
+            b.err(f, n, "entity_id", f"「{link['entity_id']}」はこの KPI の計画の主体ではありません")
+            continue
+        points = [s for s in out["reference_series"]
+                  if s["entity_id"] == link["entity_id"] and s["indicator"] == link["indicator"]]
+        if not points:
+            b.err(f, n, "indicator", f"「{link['indicator']}」の {link['entity_id']} の値が系列にありません")
+            continue
+        if kpi.get("unit") and any(s["unit"] != kpi["unit"] for s in points):
+            b.err(f, n, "indicator", f"系列の単位が KPI の単位「{kpi['unit']}」と違います")
+            continue
+        latest: dict[int, dict] = {}
+        for s in points:
+            if s["fiscal_year"] not in latest or s["as_of"] > latest[s["fiscal_year"]]["as_of"]:
+                latest[s["fiscal_year"]] = s
+        # Before the baseline year the plan was not running: those figures stay in the series only.
+        start = baseline_fy.get(link["kpi_id"])
+        for fy, s in sorted(latest.items()):
+            if start is not None and fy < start:
+                continue
+            day = _date_ja(s["as_of"])
+            note = f"{s['indicator']}の{day}時点の公表値（{fy}年度内で最も新しい日付の値）。{link.get('note', '')}"
+            derived.append({
+                "kpi_id": link["kpi_id"], "value_kind": "actual", "fiscal_year": fy, "year_type": "fiscal",
+                "period_start_fy": fy, "period_end_fy": fy, "year_text": f"{fy}年度", "value": s["value"],
+                "unit": s["unit"], "qualifier": "", "cumulative_value": None, "original_text": s["original_text"],
+                "part": None, "note": note.strip(), "source": s["source"], "source_id": s["source_id"],
+                "source_place": s["source_place"],
+            })
+    return derived
 
 
 def _check_references(b: _Builder, out: dict[str, list[dict]]) -> None:

@@ -80,6 +80,44 @@ def _cmd_evaluate(args) -> int:
     return 0
 
 
+def _cmd_series(args) -> int:
+    """Published dated figures of one indicator (reference_series) with their sources."""
+    directory = store.data_dir()
+    if not (directory / "reference_series.parquet").exists():
+        print(f"エラー: データディレクトリ {directory} に参考系列（reference_series）のデータがありません", file=sys.stderr)
+        return 1
+    every = db.run("series")
+    indicators = list(dict.fromkeys(every["indicator"].to_list()))
+    if args.indicator not in indicators:
+        print(f"エラー: 指標「{args.indicator}」の系列はありません。\n指標の一覧: {'、'.join(indicators) or 'なし'}",
+              file=sys.stderr)
+        return 1
+    frame = db.run("series", indicator=args.indicator, entity=args.entity)
+    if frame.is_empty():
+        names = "、".join(dict.fromkeys(every.filter(every["indicator"] == args.indicator)["entity"].to_list()))
+        print(f"エラー: 自治体「{args.entity}」の「{args.indicator}」の値はありません。\n自治体の一覧: {names}",
+              file=sys.stderr)
+        return 1
+    if args.format == "json":
+        json.dump(frame.to_dicts(), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        data = tabular.to_csv_bytes(frame)  # formula-looking cells neutralised, as in evaluate
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data if args.bom else data.removeprefix(codecs.BOM_UTF8))
+        sys.stdout.buffer.flush()
+    return 0
+
+
+def _add_series_parser(sub) -> None:
+    p = sub.add_parser("series", help="公表された参考系列（都道府県別のマイナンバーカード交付率など）を出典つきで出力する")
+    p.add_argument("--indicator", required=True, help="指標名（例 マイナンバーカード交付率（人口に対する交付枚数率））")
+    p.add_argument("--entity", help="自治体名（例 福島県）")
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.add_argument("--bom", action="store_true", help="CSV の先頭に BOM を付ける（Excel で開くファイルに書き出すとき）")
+    p.set_defaults(func=_cmd_series)
+
+
 def _cmd_synth(args) -> int:
     from .synth import SynthSpec, write_synthetic
 
@@ -221,6 +259,7 @@ def main(argv: list[str] | None = None) -> int:
 
     _add_import_parser(sub)
     _add_export_parser(sub)
+    _add_series_parser(sub)
 
     args = parser.parse_args(argv)
     return args.func(args)

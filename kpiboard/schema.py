@@ -82,6 +82,13 @@ TABLES: dict[str, dict] = {
                     "source": S, "source_id": S, "source_place": S},
         "sort_by": ["kpi_id"],
     },
+    "reference_series": {
+        # Published figures dated by day (e.g. 総務省's monthly マイナンバーカード交付率 per prefecture), kept as
+        # printed; the build derives KPI actuals from them (latest figure in each fiscal year).
+        "columns": {"entity_id": S, "indicator": S, "as_of": S, "fiscal_year": I, "value": F, "unit": S,
+                    "original_text": S, "note": S, "source": S, "source_id": S, "source_place": S},
+        "sort_by": ["indicator", "entity_id", "as_of"],
+    },
     "kpi_evaluations": {
         "columns": {"kpi_id": S, "fiscal_year": I, "year_text": S, "status": S, "note": S,
                     "source": S, "source_id": S, "source_place": S},
