@@ -5,14 +5,18 @@ import pandas, plotly, pyarrow … from eight threads; Python's import-deadlock 
 a half-initialised module ("partially initialized module 'pandas' has no attribute 'Series'"). `warm_up()`,
 called first thing in app.py, lets one session import them all under a lock while the others wait; from then
 on every import is a lookup in sys.modules. (Streamlit has no start-up hook for `streamlit run app.py`.)
+
+Not covered: a fresh server's very first runs may start before any run has called st.navigation; Streamlit
+then runs a deep link's page file from `pages/` directly, without app.py (see _leave_pages_directory_mode).
+Renaming the `pages/` folder removes that mode altogether.
 """
 from __future__ import annotations
 
 import importlib
 import threading
 
-# Third-party first (in dependency order), then the project's modules the pages import, then modules that
-# libraries import lazily on first use (polars → pyarrow/pandas interop, plotly's JSON encoder, Excel I/O).
+# Third-party packages with the submodules they import lazily on first use (pyarrow ↔ pandas interop, plotly's
+# JSON encoder), Streamlit's lazily imported element modules, then every project module a page imports.
 MODULES = (
     "numpy", "pyarrow", "pandas", "pyarrow.pandas_compat", "polars", "polars._utils.udfs", "duckdb", "orjson",
     "plotly", "plotly.graph_objects", "plotly.io", "plotly.io._json", "plotly.offline", "plotly.tools",
@@ -20,7 +24,8 @@ MODULES = (
     "streamlit.dataframe_util", "streamlit.elements.plotly_chart", "streamlit.elements.arrow", "streamlit.emojis",
     "streamlit.material_icon_names", "streamlit.runtime.scriptrunner.magic_funcs",
     "streamlit.components.v2.manifest_scanner", "pyarrow.vendored.version",
-    "kpiboard.schema", "kpiboard.store", "kpiboard.db", "kpiboard.parsing", "kpiboard.eras", "kpiboard.status",
+    "kpiboard.schema", "kpiboard.store", "kpiboard.db", "kpiboard.parsing", "kpiboard.eras", "kpiboard.settings",
+    "kpiboard.format", "kpiboard.status",
     "kpiboard.ui", "kpiboard.charts", "kpiboard.charts_extra", "kpiboard.comparison", "kpiboard.search",
     "kpiboard.trajectory", "kpiboard.tree", "kpiboard.tilemap", "kpiboard.tabular", "kpiboard.sql_sandbox",
     "kpiboard.importer", "kpiboard.importer_read", "kpiboard.importer_template", "kpiboard.export",
