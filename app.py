@@ -11,7 +11,8 @@ from kpiboard import status, ui  # noqa: E402
 from kpiboard import format as fmt
 from kpiboard.settings import SETTINGS, SettingError
 
-st.set_page_config(page_title="KPI board", page_icon=":material/dashboard:", layout="wide",
+# A local icon: a Material icon as page_icon makes every browser fetch its SVG from Google's font servers.
+st.set_page_config(page_title="KPI board", page_icon=str(ui.ASSETS / "icon.png"), layout="wide",
                    menu_items={"About": "KPI board — 計画のKPIの進捗を確認・比較するダッシュボード"})
 
 # One entry per page; the smoke tests read this list, so a new page is tested by being listed here.

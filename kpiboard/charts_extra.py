@@ -12,6 +12,7 @@ import re
 import plotly.graph_objects as go
 import polars as pl
 
+from . import format as fmt
 from .charts import FONT_FAMILY, _layout, safe_label
 from .eras import format_fiscal_year
 from .parsing import format_value
@@ -158,7 +159,7 @@ def roadmap_lanes(roadmap: pl.DataFrame) -> pl.DataFrame:
              .agg(pl.col("fiscal_year").min().alias("_first_fy"), pl.col("_row").min().alias("_first_row")))
     # steps are Plotly text (hover): each escaped, our <br> between them
     per_year = (roadmap.filter(pl.col("fiscal_year").is_not_null())
-                .with_columns(pl.col("step").map_elements(safe_label, return_dtype=pl.Utf8).alias("_step"))
+                .with_columns(fmt.html_text("step").alias("_step"))
                 .join(first, on=["code", "lane"])
                 .group_by("code", "title", "lane", "fiscal_year", "sort_order", "_first_fy", "_first_row",
                           maintain_order=True)

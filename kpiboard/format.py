@@ -141,11 +141,13 @@ def scalar(expr: pl.Expr, **values) -> str:
 
 
 # What Streamlit's Markdown would interpret inside one line of text: emphasis, code, strike (* _ ` ~),
-# links and :color[…] ([ ]), autolinks and HTML (<), entities (&), KaTeX ($), backslash escapes, emoji and
-# :material/…: shortcodes and http:// (a colon before a letter or /), www. autolinks, and block markers
-# at the start (# + - > 1.). A backslash before each shows it as text.
-_MARKDOWN_INLINE = r"([\\`*_~\[\]<>&$]|:[A-Za-z/+\-_])"
-# Block markers count only before a space (「- 項目」, 「1. 項目」, 「# 見出し」); 「+25人」「-198」 are numbers.
+# links and :color[…] ([ ]), HTML (<), entities (&), KaTeX ($) and backslash escapes get a backslash.
+# Autolinks (http://, www., a@b.c) and emoji or :material/…: shortcodes are found after escapes are
+# resolved, so a backslash does not stop them: an invisible word joiner (U+2060) breaks them instead.
+# Block markers count only at the start before a space (「- 項目」, 「1. 項目」, 「# 見出し」).
+_MARKDOWN_INLINE = r"([\\`*_~\[\]<>&$])"
+_WORD_JOINER = "\u2060"
+_MARKDOWN_SHORTCODE = r":([A-Za-z/+\-_])"
 _MARKDOWN_LINE_START = r"^(\s*)([#+\-])(\s|$)"
 _MARKDOWN_LIST_NUMBER = r"^(\s*\d+)([.)])(\s|$)"
 _MARKDOWN_QUOTE = r"^(\s*)>"
@@ -154,7 +156,10 @@ _MARKDOWN_QUOTE = r"^(\s*)>"
 def markdown_text(column) -> pl.Expr:
     """A text column for a place Streamlit reads as Markdown (st.table cells): shown, never interpreted."""
     col = _expr(column).str.replace_all("\n", " ", literal=True)
-    return (col.str.replace_all(_MARKDOWN_INLINE, r"\$1").str.replace_all("www.", r"www\.", literal=True)
+    return (col.str.replace_all(_MARKDOWN_INLINE, r"\$1")
+            .str.replace_all(_MARKDOWN_SHORTCODE, ":" + _WORD_JOINER + "$1")
+            .str.replace_all("www.", "www" + _WORD_JOINER + ".", literal=True)
+            .str.replace_all("@", "@" + _WORD_JOINER, literal=True)
             .str.replace(_MARKDOWN_LINE_START, r"$1\$2$3").str.replace(_MARKDOWN_QUOTE, r"$1\>")
             .str.replace(_MARKDOWN_LIST_NUMBER, r"$1\$2$3"))
 
@@ -165,8 +170,9 @@ def md(text) -> str:
 
 
 def html_text(column) -> pl.Expr:
-    """A text column for an HTML-subset renderer (Plotly labels, exported HTML): shown, never interpreted."""
+    """A text column for Plotly's HTML subset: the same escaping as charts.safe_label, vectorised
+    (& < > as entities, % and $ too, so a %{…} template placeholder or a $…$ formula stays as typed)."""
     col = _expr(column)
-    for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#39;")):
+    for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("%", "&#37;"), ("$", "&#36;")):
         col = col.str.replace_all(raw, entity, literal=True)
     return col

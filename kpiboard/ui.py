@@ -20,11 +20,12 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from . import db, status, store
+from . import charts, db, status, store
 from . import format as fmt
 from .settings import SETTINGS, SettingError
 from .eras import format_fiscal_year
 
+ASSETS = Path(__file__).resolve().parent / "assets"
 # URL keys of the filters pages share (the same key on every page keeps a link alive across pages).
 ENTITY, PLAN, YEAR = "entity", "plan", "year"
 # 判定方式 (a radio on each page) and the app-wide settings (widgets in app.py's sidebar).
@@ -254,7 +255,7 @@ def chart(fig: go.Figure, *, key: str | None = None) -> None:
     kept = []
     for ann in fig.layout.annotations or ():
         if ann.name == "source" and source is None:
-            source = (ann.text or "").replace("<br>", "")
+            source = charts.plain_text(ann.text)
         else:
             kept.append(ann)
     if source is not None:
@@ -269,7 +270,7 @@ def chart(fig: go.Figure, *, key: str | None = None) -> None:
             ann.font.size = (ann.font.size or base) + 5
     st.plotly_chart(fig, config=config, key=key, theme=None)
     if source is not None:
-        st.caption(source)
+        st.caption(fmt.md(source))
 
 
 def show_table(frame: pl.DataFrame, source: str, *, height: int | str = "auto", column_config=None,
