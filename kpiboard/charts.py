@@ -14,7 +14,9 @@ import polars as pl
 from . import tilemap, trajectory
 from .eras import format_fiscal_year
 from .parsing import format_value
-from .status import ON_TRACK, STATUS_STYLE, label, statuses, text_color
+from .settings import SETTINGS
+from .status import BAND_WORDS, ON_TRACK, STATUS_STYLE, UNDETERMINED, label, statuses, text_color
+from .status import style as status_style
 
 FONT_FAMILY = "Noto Sans CJK JP, Noto Sans JP, IPAexGothic, Hiragino Sans, Meiryo, sans-serif"
 HIGHLIGHT = "#D55E00"  # Okabe–Ito vermilion: the one entity the audience should follow
@@ -99,8 +101,8 @@ def trajectory_figure(kpi: dict, observations: pl.DataFrame, *, western_years: b
     """Baseline, targets (interim and final), actuals, the expected path and a projection of one KPI.
 
     `kpi` is a row of the evaluate query; `observations` the KPI's rows of the observations table.
-    `expected`: (fiscal year, expected value) pairs from the evaluate query for each year; without it
-    the expected path is drawn as the straight line from baseline to final target.
+    `expected`: (fiscal year, expected value) pairs from the evaluate query for each year (what the
+    status was judged against); without them no expected path is drawn: a chart never guesses one.
     """
     obs = observations.filter(pl.col("value").is_not_null() | pl.col("cumulative_value").is_not_null())
     if kpi.get("cumulative"):
@@ -114,9 +116,6 @@ def trajectory_figure(kpi: dict, observations: pl.DataFrame, *, western_years: b
         fig.add_trace(go.Scatter(x=list(xs), y=list(ys), name="期待される推移", mode="lines",
                                  line={"color": "#555", "dash": "dash", "width": 2},
                                  hovertemplate="%{x}年度 期待値 %{y:,}" + unit + "<extra></extra>"))
-    elif b is not None and t is not None and y0 is not None and tfy is not None and tfy > y0:
-        fig.add_trace(go.Scatter(x=[y0, tfy], y=[b, t], name="期待される推移（直線）", mode="lines",
-                                 line={"color": "#555", "dash": "dash", "width": 2}, hoverinfo="skip"))
     style = {"baseline": ("基準値", "#000000", "square"), "target": ("目標値", "#0072B2", "diamond-open"),
              "actual": ("実績値", "#D55E00", "circle"), "estimate": ("見込み", "#E69F00", "circle-open")}
     for kind, (name, color, symbol) in style.items():
@@ -184,7 +183,7 @@ def status_bar_figure(evaluated: pl.DataFrame, *, group: str = "area", method: s
     return _layout(fig, title, source, height=max(320, 150 + 36 * len(groups)))
 
 
-def progress_figure(evaluated: pl.DataFrame, *, group: str = "entity", bands: tuple[float, float, float] = (1.0, 0.8, 0.5),
+def progress_figure(evaluated: pl.DataFrame, *, group: str = "entity", bands: tuple[float, float, float] | None = None,
                     title: str = "KPIごとの進捗率", source: str = "", highlight: str | None = None) -> go.Figure:
     """Each KPI's progress ratio as a dot per group, with the band lines; mark and colour say the status."""
     frame = evaluated.filter(pl.col("progress_ratio").is_not_null())
@@ -205,7 +204,7 @@ def progress_figure(evaluated: pl.DataFrame, *, group: str = "entity", bands: tu
             customdata=list(zip([safe_label(k) for k in part["kpi_name"].to_list()], part["progress_ratio"].to_list())),
             hovertemplate="%{y}<br>%{customdata[0]}<br>進捗率 %{customdata[1]:.2f}<extra>" + s + "</extra>",
         ))
-    for value, name, dash in zip(bands, ("順調", "概ね順調", "やや遅れ"), ("solid", "dash", "dot")):
+    for value, name, dash in zip(bands or SETTINGS.default_bands(), BAND_WORDS, ("solid", "dash", "dot")):
         fig.add_vline(x=value, line={"color": "#444", "dash": dash, "width": 1.2},
                       annotation={"text": f"{name} {value:g}", "font": {"size": 11}, "bgcolor": "rgba(255,255,255,0.8)"},
                       annotation_position="bottom right")
@@ -332,10 +331,9 @@ def tile_map_figure(tiles: pl.DataFrame, *, color_by: str = "status", highlight_
         if r is None:
             fill, mark, info = "#f2f2f2", "", "データなし"
         elif color_by == "status":
-            s = r.get("status") or "判定不能"
-            style = STATUS_STYLE.get(s, STATUS_STYLE["判定不能"])
-            fill, mark, info = style["color"], style["mark"], label(s)
-            ink = text_color(s)
+            row = status_style(r.get("status"))
+            fill, mark, info = row.color, row.mark, label(row.code)
+            ink = text_color(row.code)
         else:
             v = r.get("value")
             if v is None:
@@ -356,7 +354,7 @@ def tile_map_figure(tiles: pl.DataFrame, *, color_by: str = "status", highlight_
     fig.add_trace(go.Scatter(x=xs, y=ys, mode="text", text=labels, textfont={"size": 12},
                              hovertext=hover, hoverinfo="text", showlegend=False))
     if color_by == "status":
-        present = {r.get("status") or "判定不能" for r in rows.values()}
+        present = {status_style(r.get("status")).code for r in rows.values()}
         for s in [s for s in statuses("expected") + statuses("abnf") if s in present]:
             style = STATUS_STYLE[s]
             fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label(s),
@@ -398,7 +396,7 @@ def _sequential(v: float) -> str:
 def share_heatmap_figure(evaluated: pl.DataFrame, *, rows: str = "area", cols: str = "entity",
                          title: str = "分野別・順調以上の割合", source: str = "", highlight: str | None = None) -> go.Figure:
     """Share of 達成/順調 (A) among the KPIs that could be judged, per row × column, written in each cell."""
-    judged = evaluated.filter(~pl.col("status").is_in(["判定不能", "N", "F"]))
+    judged = evaluated.filter(~pl.col("status").is_in(UNDETERMINED))
     grid = (evaluated.group_by(rows, cols).agg(pl.len().alias("n"))
             .join(judged.group_by(rows, cols).agg(pl.len().alias("judged"),
                                                    pl.col("status").is_in(ON_TRACK).sum().alias("good")),

@@ -17,6 +17,7 @@ from .charts import FONT_FAMILY, _layout, safe_label
 from .eras import format_fiscal_year
 from .parsing import format_value
 from .status import STATUS_STYLE, label as status_label
+from .status import style as status_style
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 PATTERNS = ("", "/", ".", "x", "\\", "-", "|", "+")
@@ -112,9 +113,10 @@ def achievement_figure(rows: pl.DataFrame, *, source: str, western_years: bool =
     rows = rows.sort("entity", "sort_order")
     labels = [safe_label(f"{shorten(r['entity'], 14)}｜{shorten(r['kpi_name'], 22)}") for r in rows.iter_rows(named=True)]
     fig = go.Figure()
-    for s in rows["status"].fill_null("判定不能").unique(maintain_order=True).to_list():
-        part = rows.with_columns(pl.Series("axis_label", labels)).filter(pl.col("status").fill_null("判定不能") == s)
-        style = STATUS_STYLE.get(s, STATUS_STYLE["判定不能"])
+    unknown = status_style(None).code
+    for s in rows["status"].fill_null(unknown).unique(maintain_order=True).to_list():
+        part = rows.with_columns(pl.Series("axis_label", labels)).filter(pl.col("status").fill_null(unknown) == s)
+        style = STATUS_STYLE[status_style(s).code]
         rate = [None if v is None else v * 100 for v in part["achievement_rate"].to_list()]
         fig.add_trace(go.Bar(
             y=part["axis_label"].to_list(), x=rate, orientation="h", name=status_label(s),
@@ -338,7 +340,7 @@ def tree_dot(nodes: pl.DataFrame, unlinked: pl.DataFrame | None = None, fontsize
             lines.append(f'"{_dot_text(n["node_id"])}" [label="{_dot_text(wrap(n["label"], 12, 3, chr(10)))}", '
                          f'fillcolor="#F2F2F2"];')
         elif level == "kpi":
-            style = STATUS_STYLE.get(n["status"] or "判定不能", STATUS_STYLE["判定不能"])
+            style = STATUS_STYLE[status_style(n["status"]).code]
             text = f"{n['code']} {n['label']}".strip()
             lines.append(f'"{_dot_text(n["node_id"])}" [label="{_dot_text(wrap(text, 16, 4, chr(10)))}\\n'
                          f'{_dot_text(status_label(n["status"]))}", color="{style["color"]}", penwidth=2.5, '

@@ -105,11 +105,16 @@ def method_explanation(method: str, bands: tuple[float, float, float] | None = N
             f"実績がない・比較対象がない場合は判定不能（理由を表示）。")
 
 
-def text_color(status: str | None) -> str:
-    """Black or white, whichever reads better on the status colour."""
-    hex_ = style(status).color.lstrip("#")
+def ink_on(color: str) -> str:
+    """Black or white text, whichever reads better on `color` (#rrggbb)."""
+    hex_ = color.lstrip("#")
     r, g, b = (int(hex_[i:i + 2], 16) for i in (0, 2, 4))
     return "#000000" if (0.299 * r + 0.587 * g + 0.114 * b) > 140 else "#ffffff"
+
+
+def text_color(status: str | None) -> str:
+    """Black or white, whichever reads better on the status colour."""
+    return ink_on(style(status).color)
 
 
 def badge_html(status: str | None, size: str = "1rem") -> str:

@@ -9,6 +9,7 @@ These are descriptions of a trajectory, not the progress rules (those live in qu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import polars as pl
 
@@ -82,3 +83,29 @@ def projection(kpi: dict, observations: pl.DataFrame, to_fy: int | None = None) 
     if end <= last_fy:
         return None
     return last_fy, last, int(end), last + speed * (end - last_fy)
+
+
+def path_years(kpi: dict) -> range:
+    """The years a chart draws the expected path over: from the baseline (else the evaluated year) to the
+    final target."""
+    y0, tfy = kpi.get("baseline_fy"), kpi.get("target_fy")
+    if tfy is None:
+        return range(0)
+    start = y0 if y0 is not None else kpi.get("eval_fy") or tfy
+    return range(int(start), int(tfy) + 1)
+
+
+def expected_paths(evaluated: pl.DataFrame, evaluate_years: Callable[[tuple[int, ...]], pl.DataFrame]
+                   ) -> dict[str, list[tuple[int, float]]]:
+    """{kpi_id: [(fiscal year, expected value)]} for every KPI of `evaluated`, read from the rules:
+    `evaluate_years(years)` runs evaluate.sql for those years (one query for all KPIs)."""
+    spans = {r["kpi_id"]: path_years(r) for r in evaluated.iter_rows(named=True)}
+    years = sorted({y for span in spans.values() for y in span})
+    if not years:
+        return {}
+    rows = evaluate_years(tuple(years)).filter(pl.col("expected_value").is_not_null())
+    paths: dict[str, list[tuple[int, float]]] = {}
+    for kpi_id, y, e in rows.select("kpi_id", "eval_fy", "expected_value").iter_rows():
+        if kpi_id in spans and y in spans[kpi_id]:
+            paths.setdefault(kpi_id, []).append((int(y), float(e)))
+    return paths

@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from . import charts, db, status, store
+from . import charts, db, status, store, trajectory
 from . import format as fmt
 from .settings import SETTINGS, SettingError
 from .eras import format_fiscal_year
@@ -459,14 +459,14 @@ def open_kpi(kpi_id: str) -> None:
 
 
 def expected_path(kpi: dict) -> list[tuple[int, float]]:
-    """(fiscal year, expected value) for each year from the baseline to the final target, from the rules
-    (evaluate over those years), so the chart's expected path is exactly what the status uses."""
-    y0, tfy = kpi.get("baseline_fy"), kpi.get("target_fy")
-    if tfy is None:
+    """(fiscal year, expected value) for each year of the KPI's line, from the rules (evaluate over those
+    years), so the chart's expected path is exactly what the status uses."""
+    years = tuple(trajectory.path_years(kpi))
+    if not years:
         return []
-    start = y0 if y0 is not None else kpi.get("eval_fy") or tfy
-    frame = evaluate(kpi_id=kpi["kpi_id"], eval_years=tuple(range(int(start), int(tfy) + 1)))
-    return [(y, float(e)) for y, e in zip(frame["eval_fy"].to_list(), frame["expected_value"].to_list()) if e is not None]
+    paths = trajectory.expected_paths(pl.DataFrame([kpi], strict=False).select("kpi_id", "baseline_fy", "target_fy", "eval_fy"),
+                                      lambda ys: evaluate(kpi_id=kpi["kpi_id"], eval_years=ys))
+    return paths.get(kpi["kpi_id"], [])
 
 
 def table_height(rows: int, limit: int = 560) -> int:

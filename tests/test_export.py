@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import os
 import struct
 import subprocess
@@ -20,6 +21,7 @@ from kpiboard.store import PACKAGE_ROOT
 from kpiboard.synth import SynthSpec, write_synthetic
 from test_import_helpers import wide_csv
 
+HASHED = re.compile(r"\d{3}_[0-9a-f]{16}\.txt")  # a seed file name: only in the sources table
 TOYAMA = "富山県成長戦略"
 needs_chromium = pytest.mark.skipif(not export_browser.available(), reason="Chromium がありません")
 
@@ -69,8 +71,10 @@ def test_report_takes_statuses_from_the_evaluate_query(behind, actuals_dir):
 def test_report_of_toyama_has_six_pillars_and_says_why_nothing_needs_attention(toyama):
     assert [a.name for a in toyama.areas][0] == "真の幸せ（ウェルビーイング）戦略" and len(toyama.areas) == 6
     assert toyama.evaluated.height == 11 and toyama.attention.is_empty()
-    assert toyama.attention_note == "要注意の指標はありません（実績未登録のため判定不能）。"
-    assert toyama.source_files == ["000_2480dbadd6971900.txt"]
+    # the one judged KPI is the DCI score with its published FY2022 actual; the others say why not
+    assert toyama.attention_note == "要注意の指標はありません（判定できない 10 件を除く: 実績なし 7 件、定性・評価の記録なし 3 件）。"
+    assert toyama.source_files[0] == "富山県成長戦略のＫＰＩ（成果指標）について（富山県）"
+    assert not any(HASHED.search(f) for f in toyama.source_files)
 
 
 def test_bands_change_the_statuses(actuals_dir, behind):
@@ -100,11 +104,11 @@ def test_xlsx_has_numbers_as_numbers_and_says_method_and_sources(toyama):
     sheet = book["判定結果"]
     header = [c.value for c in sheet[1]]
     rows = [dict(zip(header, [c.value for c in r])) for r in sheet.iter_rows(min_row=2)]
-    assert len(rows) == 11 and {r["判定"] for r in rows} == {"判定不能"}
+    assert len(rows) == 11 and {r["判定"] for r in rows} == {"判定不能", "達成"}
     rank = next(r for r in rows if r["指標名"] == "製造業における付加価値率の全国順位")
     assert rank["基準値"] == 12 and isinstance(rank["基準値"], (int, float)) and rank["基準年度"] == 2020
-    assert all(r["出典"].startswith("000_2480dbadd6971900.txt") for r in rows)
-    assert [c.value for c in book["出典"][2]][0] == "000_2480dbadd6971900.txt"
+    assert all(r["出典"].startswith("富山県成長戦略のＫＰＩ（成果指標）について（富山県）") for r in rows)
+    assert [c.value for c in book["出典"][2]][0] == "富山県成長戦略のＫＰＩ（成果指標）について（富山県）"
 
 
 def test_formula_text_stays_inert_and_negative_numbers_stay_numbers(formula_dir):
@@ -149,8 +153,8 @@ def test_html_is_self_contained(toyama):
     assert head.count("<script") == 1 and "<script>" in head and len(head) > 1_000_000
     for remote in ("<script src", "http://", "https://", "@import", "<link"):
         assert remote not in rest, remote
-    assert TOYAMA in text and "要注意の指標はありません（実績未登録のため判定不能）" in text
-    assert "000_2480dbadd6971900.txt" in text and "期待値方式" in text
+    assert TOYAMA in text and "要注意の指標はありません（判定できない 10 件を除く: 実績なし 7 件、定性・評価の記録なし 3 件）" in text
+    assert "富山県成長戦略のＫＰＩ（成果指標）について（富山県）" in text and not HASHED.search(text) and "期待値方式" in text
 
 
 def test_html_escapes_names_from_the_data(tmp_path):
@@ -185,7 +189,7 @@ def test_deck_for_toyama(toyama):
     assert titles[1] == "進捗の概要" and titles[2] == "分野 1/6　真の幸せ（ウェルビーイング）戦略"
     assert titles[-1] == "判定方法・判定基準・出典"
     assert TOYAMA in " ".join(_slide_texts(slides[0])) and "期待値方式" in " ".join(_slide_texts(slides[0]))
-    assert "要注意の指標はありません（実績未登録のため判定不能）。" in _slide_texts(slides[-2])
+    assert "要注意の指標はありません（判定できない 10 件を除く: 実績なし 7 件、定性・評価の記録なし 3 件）。" in _slide_texts(slides[-2])
     # a real (editable) table on each pillar slide, with the KPI and its status
     pillar = slides[5]
     tables = [s for s in pillar.shapes if s.has_table]
@@ -258,3 +262,53 @@ def test_cli_png_folder_writes_every_chart(tmp_path, actuals_dir):
     assert out.returncode == 0, out.stderr
     names = sorted(p.name for p in (tmp_path / "charts").iterdir())
     assert names[0] == "01_summary.png" and any("area" in n for n in names) and any("kpi" in n for n in names)
+
+
+# ---- the expected path in every export is the rule's (evaluate.sql over the years), never a straight line
+
+@pytest.fixture(scope="module")
+def interim_report(tmp_path_factory):
+    """The audit's KPI: 100 (2020), interim target 120 (2023), 200 (2025); actual 110 in 2023 → やや遅れ."""
+    from helpers import make_data_dir
+    d = make_data_dir(tmp_path_factory.mktemp("interim"), [{"kpi_id": "k1", "kpi_name": "利用者数", "unit": "人", "obs": [
+        ("baseline", 2020, 100.0), ("target", 2023, 120.0), ("target", 2025, 200.0), ("actual", 2023, 110.0)]}])
+    report = build_report("テスト計画", directory=d)
+    assert report.attention["kpi_id"].to_list() == ["k1"]
+    return report
+
+
+def _expected_path(fig) -> dict[int, float]:
+    trace = next(t for t in fig.data if t.name == "期待される推移")
+    return dict(zip(trace.x, trace.y))
+
+
+def test_report_carries_the_rules_expected_path(interim_report):
+    # a straight line from 100 (2020) to 200 (2025) would pass 160 in 2023
+    assert dict(interim_report.expected_path("k1"))[2023] == pytest.approx(120)
+
+
+def _html_paths(text: str) -> list[dict[int, float]]:
+    import json
+    paths = []
+    for m in re.finditer(r'Plotly\.newPlot\(\s*"[^"]+",\s*(\[.*?\])\s*,\s*\{', text, re.S):
+        for trace in json.loads(m.group(1)):
+            if trace.get("name") == "期待される推移":
+                paths.append(dict(zip(trace["x"], trace["y"])))
+    return paths
+
+
+@pytest.mark.parametrize("for_print", [False, True], ids=["html", "pdf"])
+def test_html_and_pdf_draw_the_rules_expected_path(interim_report, for_print):
+    from kpiboard.export import html
+    paths = _html_paths(html.document(interim_report, for_print=for_print)[0])  # the PDF is printed from this
+    assert paths and all(p[2023] == pytest.approx(120) for p in paths)
+
+
+@needs_chromium
+def test_pptx_draws_the_rules_expected_path(interim_report, monkeypatch):
+    from kpiboard.export import figures
+    drawn = []
+    original = figures.trajectory
+    monkeypatch.setattr(figures, "trajectory", lambda r, row: drawn.append(original(r, row)) or drawn[-1])
+    export(interim_report, "pptx")
+    assert drawn and all(_expected_path(f)[2023] == pytest.approx(120) for f in drawn)

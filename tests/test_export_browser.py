@@ -70,8 +70,8 @@ def test_pdf_handout_is_a4_with_embedded_japanese_font_page_numbers_and_sources(
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
     assert "A4" in info and pages >= 3
     text = _pdf_text(path)
-    for words in (TOYAMA, "進捗の概要", "県庁オープン化戦略", "要注意の指標はありません（実績未登録のため判定不能）",
-                  "期待値方式", "判定基準", "000_2480dbadd6971900.txt", "データ時点 R6.11"):
+    for words in (TOYAMA, "進捗の概要", "県庁オープン化戦略", "要注意の指標はありません（判定できない 10 件を除く: 実績なし 7 件、定性・評価の記録なし 3 件）",
+                  "期待値方式", "判定基準", "富山県成長戦略のＫＰＩ（成果指標）について（富山県）", "データ時点 R6.11"):
         assert words in text, words
     for n in (1, pages):
         page_text = _pdf_text(path, "-f", str(n), "-l", str(n))

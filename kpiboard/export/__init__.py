@@ -14,7 +14,8 @@ from typing import Callable
 
 import polars as pl
 
-from .. import db, status, store
+from .. import db, status, store, trajectory
+from ..build import citation
 from ..eras import format_fiscal_year
 from ..parsing import format_value
 from ..settings import SettingError
@@ -69,6 +70,8 @@ class Report:
     areas: list[AreaSection] = field(default_factory=list)
     attention: pl.DataFrame | None = None
     western_years: bool = False
+    source_heads: tuple[str, ...] = ()  # the cited documents (sources table), to group citations by
+    expected_paths: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
 
     # ---- words every format uses -------------------------------------------------------------
     @property
@@ -124,7 +127,17 @@ class Report:
 
     @property
     def source_files(self) -> list[str]:
-        return list(dict.fromkeys(split_source(s)[0] for s in self.sources))
+        """The documents cited (titles, publishers, dates), in first-seen order."""
+        return list(dict.fromkeys(split_source(s, self.source_heads)[0] for s in self.sources))
+
+    def compact_sources(self, sources: list[str], limit: int | None = None) -> str:
+        return compact_sources(sources, limit, self.source_heads)
+
+    def sources_by_file(self, sources: list[str] | None = None) -> dict[str, list[str]]:
+        return sources_by_file(self.sources if sources is None else sources, self.source_heads)
+
+    def expected_path(self, kpi_id: str) -> list[tuple[int, float]]:
+        return self.expected_paths.get(kpi_id, [])
 
     def sources_of(self, rows: pl.DataFrame, extra: list[str] | None = None) -> list[str]:
         ids = set(rows["kpi_id"].to_list())
@@ -139,13 +152,15 @@ class Report:
         """What to say when no KPI needs attention (never an empty page)."""
         if self.evaluated.is_empty():
             return "この計画には指標が登録されていません。"
-        counts = self.status_counts()
-        unjudged = counts.get("判定不能", 0) + counts.get("N", 0)
-        if unjudged == self.evaluated.height:
-            return "要注意の指標はありません（実績未登録のため判定不能）。"
-        if unjudged:
-            return f"要注意の指標はありません（判定不能・データなし {unjudged} 件を除く）。"
-        return "要注意の指標はありません。"
+        unjudged = self.evaluated.filter(pl.col("status").is_in(status.UNDETERMINED))
+        if unjudged.is_empty():
+            return "要注意の指標はありません。"
+        # why the others cannot be judged, as evaluate.sql says (実績なし, 定性・評価の記録なし …)
+        reasons = "、".join(f"{why} {n} 件" for why, n in unjudged.group_by("status_reason").len()
+                           .sort(["len", "status_reason"], descending=[True, False]).iter_rows())
+        if unjudged.height == self.evaluated.height:
+            return f"要注意の指標はありません（すべて判定できません: {reasons}）。"
+        return f"要注意の指標はありません（判定できない {unjudged.height} 件を除く: {reasons}）。"
 
     def filename(self, fmt: str, suffix: str = "") -> str:
         year = f"{self.eval_year}年度" if self.eval_year else "最新"
@@ -168,15 +183,21 @@ def rate_text(rate) -> str:
 _FILE = re.compile(r"^(\S+\.(?:txt|csv|tsv|pdf|xlsx?|json|parquet|html?|docx?))(?:\s+(.*))?$", re.IGNORECASE)
 
 
-def split_source(source: str) -> tuple[str, str]:
-    """'000_….txt 節 項' → ('000_….txt', '節 項'); a source that names no file stays whole."""
-    m = _FILE.match(source.strip())
-    return (m.group(1), m.group(2) or "") if m else (source.strip(), "")
+def split_source(source: str, heads: tuple[str, ...] = ()) -> tuple[str, str]:
+    """(document, place): 「title（publisher、date）」 and the section after it, for a citation that starts
+    with one of `heads` (the sources table's documents); 'file.txt 節 項' → ('file.txt', '節 項') for a
+    file named by an import; else the source whole."""
+    text = source.strip()
+    for head in heads:
+        if text.startswith(head):
+            return head, text[len(head):].strip()
+    m = _FILE.match(text)
+    return (m.group(1), m.group(2) or "") if m else (text, "")
 
 
-def compact_sources(sources: list[str], limit: int | None = None) -> str:
-    """'f.txt A B x', 'f.txt A B y' → 'f.txt A B x／y': one file name, shared words once."""
-    by_file = sources_by_file(sources)
+def compact_sources(sources: list[str], limit: int | None = None, heads: tuple[str, ...] = ()) -> str:
+    """'f.txt A B x', 'f.txt A B y' → 'f.txt A B x／y': one document, shared words once."""
+    by_file = sources_by_file(sources, heads)
     parts = []
     for name, sections in by_file.items():
         if not sections:
@@ -196,11 +217,11 @@ def compact_sources(sources: list[str], limit: int | None = None) -> str:
     return text
 
 
-def sources_by_file(sources: list[str]) -> dict[str, list[str]]:
-    """{file: [sections]} in first-seen order (for lists of every source)."""
+def sources_by_file(sources: list[str], heads: tuple[str, ...] = ()) -> dict[str, list[str]]:
+    """{document: [sections]} in first-seen order (for lists of every source)."""
     out: dict[str, list[str]] = {}
     for s in sources:
-        name, section = split_source(s)
+        name, section = split_source(s, heads)
         out.setdefault(name, [])
         if section and section not in out[name]:
             out[name].append(section)
@@ -274,10 +295,15 @@ def build_report(plan: str, entity: str | None = None, year: int | None = None, 
             bands = db.SETTINGS.bands(bands or None)
         except SettingError as e:
             raise ExportError(str(e)) from None
-        evaluated = db.run("evaluate", con, plan=p["plan_id"], entity=p["entity_id"], eval_year=year, method=method,
-                           band_on_track=bands[0], band_mostly=bands[1], band_slightly=bands[2])
+        rule = dict(plan=p["plan_id"], entity=p["entity_id"], method=method,
+                    band_on_track=bands[0], band_mostly=bands[1], band_slightly=bands[2])
+        evaluated = db.run("evaluate", con, eval_year=year, **rule)
+        # The charts' expected paths: the same rule at every year of each KPI's line (evaluate.sql).
+        paths = trajectory.expected_paths(evaluated, lambda years: db.run("evaluate", con, eval_years=years, **rule))
     finally:
         con.close()
+    documents = store.read_table(directory, "sources")
+    source_heads = tuple(sorted((citation(d, "") for d in documents.iter_rows(named=True)), key=len, reverse=True))
 
     kpi_ids = evaluated["kpi_id"].to_list()
     observations = store.read_table(directory, "observations").filter(pl.col("kpi_id").is_in(kpi_ids))
@@ -295,6 +321,7 @@ def build_report(plan: str, entity: str | None = None, year: int | None = None, 
         data_as_of=ds.get("data_as_of") or "", dataset_name=ds.get("name") or "",
         synthetic=bool(ds.get("synthetic")) or bool(p.get("synthetic")),
         evaluated=evaluated, observations=observations, western_years=western_years,
+        source_heads=source_heads, expected_paths=paths,
     )
     report.areas = _areas(evaluated, area_table)
     report.attention = _attention(evaluated, method)

@@ -6,8 +6,9 @@ import plotly.graph_objects as go
 import polars as pl
 
 from .. import charts
+from .. import status
 from ..status import STATUS_STYLE
-from . import Report, compact_sources, kpi_label
+from . import Report, kpi_label
 
 
 def progress_figure(rows: pl.DataFrame, *, title: str, source: str, label_width: int = 22) -> go.Figure:
@@ -20,7 +21,7 @@ def progress_figure(rows: pl.DataFrame, *, title: str, source: str, label_width:
         while label in labels:  # bars on a category axis: equal labels would overlap
             label += " "
         labels.append(label)
-        style = STATUS_STYLE.get(r["status"], STATUS_STYLE["判定不能"])
+        style = STATUS_STYLE[status.style(r["status"]).code]
         rate = r["achievement_rate"]
         rates.append(None if rate is None else rate * 100)
         colors.append(style["color"])
@@ -58,7 +59,7 @@ def progress_figure(rows: pl.DataFrame, *, title: str, source: str, label_width:
 def summary_figure(report: Report) -> go.Figure:
     fig = charts.status_bar_figure(report.evaluated, group="area", method=report.method,
                                    title=f"分野別の進捗判定（{report.method_label}）",
-                                   source=compact_sources(report.sources_of(report.evaluated), 160))
+                                   source=report.compact_sources(report.sources_of(report.evaluated), 160))
     largest = max([a.rows.height for a in report.areas] + [1])
     fig.update_xaxes(tick0=0, dtick=max(1, round(largest / 8)))  # counts: whole numbers only
     return fig
@@ -66,11 +67,12 @@ def summary_figure(report: Report) -> go.Figure:
 
 def area_figure(report: Report, area, label_width: int = 22) -> go.Figure:
     return progress_figure(area.rows, title=f"{area.name}：指標別の達成率", label_width=label_width,
-                           source=compact_sources(report.sources_of(area.rows, [area.source]), 160))
+                           source=report.compact_sources(report.sources_of(area.rows, [area.source]), 160))
 
 
 def trajectory(report: Report, row: dict) -> go.Figure:
-    return charts.trajectory_figure(row, report.observations_of(row["kpi_id"]), western_years=report.western_years)
+    return charts.trajectory_figure(row, report.observations_of(row["kpi_id"]), western_years=report.western_years,
+                                    expected=report.expected_path(row["kpi_id"]))
 
 
 def report_charts(report: Report) -> list[tuple[str, str, object]]:

@@ -8,7 +8,7 @@ import html as _html
 from plotly.offline import get_plotlyjs
 
 from .. import status
-from . import ATTENTION_LIMIT, Report, compact_sources, kpi_label, rate_text, sources_by_file, status_rows, value_text
+from . import ATTENTION_LIMIT, Report, kpi_label, rate_text, status_rows, value_text
 
 # What the document may load: its own inline script and styles, and images it makes itself (Plotly's
 # "save as PNG" draws through a blob: URL). Nothing from a network or a file, whatever the data says.
@@ -81,11 +81,7 @@ def esc(text) -> str:
 
 
 def _status_style(st: str) -> str:
-    color = status.STATUS_STYLE.get(st, status.STATUS_STYLE["判定不能"])["color"]
-    c = color.lstrip("#")
-    r, g, b = (int(c[i:i + 2], 16) for i in (0, 2, 4))
-    ink = "#000" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "#fff"
-    return f"background:{color};color:{ink}"
+    return f"background:{status.style(st).color};color:{status.text_color(st)}"
 
 
 class _Charts:
@@ -128,7 +124,7 @@ def _status_table(report: Report, rows) -> str:
 
 
 def _source_line(report: Report, sources: list[str]) -> str:
-    return f'<p class="source">出典: {esc(compact_sources(sources))}</p>'
+    return f'<p class="source">出典: {esc(report.compact_sources(sources))}</p>'
 
 
 def document(report: Report, *, for_print: bool = False) -> tuple[str, int]:
@@ -183,7 +179,7 @@ def document(report: Report, *, for_print: bool = False) -> tuple[str, int]:
         parts.append(_source_line(r, r.sources_of(area.rows, [area.source])) + "</section>")
 
     # attention
-    needing = "B" if r.method == "abnf" else "遅れ・やや遅れ"
+    needing = status.attention_words(r.method)
     brk = "page" if for_print and att is not None and not att.is_empty() else ""
     parts.append(f'<section id="attention" class="{brk}"><h2>要注意の指標（{needing}）</h2>')
     if att is None or att.is_empty():
@@ -219,7 +215,7 @@ def document(report: Report, *, for_print: bool = False) -> tuple[str, int]:
     if r.synthetic:
         parts.append(f'<p class="synthetic">{esc(r.synthetic_note)}</p>')
     parts.append("<h3>出典（原本資料と該当箇所）</h3>")
-    for name, sections in sources_by_file(r.sources).items():
+    for name, sections in r.sources_by_file().items():
         items = "".join(f"<li>{esc(s)}</li>" for s in sections)
         parts.append(f'<p class="keep"><strong>{esc(name)}</strong></p><ul class="sources">{items}</ul>')
     parts.append("</section></main>")

@@ -20,7 +20,7 @@ from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
 from .. import status
-from . import (ATTENTION_LIMIT, Progress, Report, compact_sources, kpi_label, rate_text, sources_by_file, status_rows,
+from . import (ATTENTION_LIMIT, Progress, Report, kpi_label, rate_text, status_rows,
                value_text)
 from .browser import Chromium
 
@@ -95,9 +95,7 @@ def _hex(color: str) -> RGBColor:
 
 def _on(color: str) -> RGBColor:
     """Black or white text, whichever reads better on the colour."""
-    c = color.lstrip("#")
-    r, g, b = (int(c[i:i + 2], 16) for i in (0, 2, 4))
-    return RGBColor(0, 0, 0) if 0.299 * r + 0.587 * g + 0.114 * b > 150 else RGBColor(0xFF, 0xFF, 0xFF)
+    return _hex(status.ink_on(color))
 
 
 # ---- the deck --------------------------------------------------------------------------------
@@ -133,7 +131,7 @@ class Deck:
         r = self.report
         total = len(self.footers)
         for n, (slide, sources) in enumerate(self.footers, start=1):
-            src = sources if isinstance(sources, str) else compact_sources(sources, 190)
+            src = sources if isinstance(sources, str) else r.compact_sources(sources, 190)
             meta = f"判定: {r.method_label}（{r.eval_year_label}）｜データ時点: {r.data_as_of or '―'}"
             if r.synthetic:
                 meta = "合成データ（架空の数値）｜" + meta
@@ -184,7 +182,7 @@ def _table(slide, rows: list[dict], left, top, width_in: float, font: float = 11
             cell.fill.solid()
             color = INK
             if name == "判定":
-                bg = status.STATUS_STYLE.get(row["status"], status.STATUS_STYLE["判定不能"])["color"]
+                bg = status.style(row["status"]).color
                 cell.fill.fore_color.rgb = _hex(bg)
                 color = _on(bg)
             else:
@@ -266,7 +264,7 @@ def _summary_slide(deck: Deck) -> None:
 
 
 def _needing(r: Report) -> str:
-    return "B" if r.method == "abnf" else "遅れ・やや遅れ"
+    return status.attention_words(r.method)
 
 
 def _area_slides(deck: Deck, progress: Progress | None, done: float, share: float) -> None:
@@ -348,7 +346,7 @@ def _attention_slides(deck: Deck, progress: Progress | None, done: float, share:
                 if c == 0:
                     cell.fill.fore_color.rgb = HEADER_FILL
                 elif name == "判定":
-                    bg = status.STATUS_STYLE.get(row["status"], status.STATUS_STYLE["判定不能"])["color"]
+                    bg = status.style(row["status"]).color
                     cell.fill.fore_color.rgb = _hex(bg)
                     color = _on(bg)
                 else:
@@ -379,7 +377,7 @@ def _closing_slide(deck: Deck) -> None:
     src_lines = [("出典（原本資料と該当箇所）", 16, True, ACCENT)]
     budget = 24  # lines that fit at 10pt; the full list is in the xlsx and the PDF
     listed = 0
-    all_sections = sources_by_file(r.sources)
+    all_sections = r.sources_by_file()
     total = sum(max(1, len(v)) for v in all_sections.values())
     for name, sections in all_sections.items():
         if budget <= 1:

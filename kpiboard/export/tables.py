@@ -6,7 +6,7 @@ import polars as pl
 
 from .. import tabular
 from ..schema import DIRECTION_JA, VALUE_KIND_JA
-from . import Report, sources_by_file, split_source
+from . import Report, split_source
 
 EVALUATED_COLUMNS = {
     "entity": "自治体", "plan": "計画", "area": "分野", "item_code": "項目", "kpi_id": "指標ID", "kpi_name": "指標名",
@@ -41,7 +41,7 @@ def observations_table(report: Report) -> pl.DataFrame:
 
 def sources_table(report: Report) -> pl.DataFrame:
     rows = [{"原本資料": name, "該当箇所": section}
-            for name, sections in sources_by_file(report.sources).items() for section in (sections or [""])]
+            for name, sections in report.sources_by_file().items() for section in (sections or [""])]
     return pl.DataFrame(rows, schema={"原本資料": pl.Utf8, "該当箇所": pl.Utf8})
 
 
