@@ -7,11 +7,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 ERA_OFFSETS = {"R": 2018, "H": 1988, "S": 1925}
 ERA_WORDS = {"令和": "R", "平成": "H", "昭和": "S"}
 _CIRCLED = {chr(0x2460 + i): str(i + 1) for i in range(20)}  # ①..⑳ → 1..20 (R⑥ = R6)
 _SPAN_SEPARATORS = "～〜~-ー−－"
+MAX_YEAR_CHARS = 60  # 令和5年4月1日～令和6年3月31日（速報値） is 27
 
 
 class YearParseError(ValueError):
@@ -73,7 +75,13 @@ def _point(text: str) -> tuple[int, str]:
 
 def parse_year(text: str) -> YearRef:
     """Parse `R4`, `令和元年度`, `H31`, `R2.3`, `2020年度`, `2021年`, `R⑥`, `H27～R1`, `2014～2019年`."""
-    raw = str(text)
+    return _parse_year(str(text))
+
+
+@lru_cache(maxsize=4096)  # a sheet repeats the same few years on every row
+def _parse_year(raw: str) -> YearRef:
+    if len(raw) > MAX_YEAR_CHARS:  # nothing to read in it, and the message would quote all of it
+        raise YearParseError(f"年度「{raw[:20]}…」が長すぎます（{len(raw):,}文字）")
     norm = normalise(raw)
     if not norm:
         raise YearParseError("年度が空です")

@@ -20,10 +20,12 @@ import re
 import unicodedata
 import uuid
 from collections import Counter
+from collections.abc import Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -33,10 +35,11 @@ from . import schema, store
 from .eras import YearParseError, YearRef, parse_year, value_span
 from .importer_read import (HEADER_SEARCH_ROWS, MAX_FILE_BYTES, SKIPPED_SHEETS, Cell, FileRejected, Issue, Record,
                             cell_text, find_layout, norm_header, number_text, read_file, records)
-from .parsing import MULTIPLIERS, ParsedValue, ValueParseError, format_value, normalise_text, parse_value
+from .parsing import MAX_DIGITS, MULTIPLIERS, ParsedValue, ValueParseError, format_value, normalise_text, parse_value
 from .synth import PREFECTURES
 
-__all__ = ["MAX_FILE_BYTES", "HEADER_SEARCH_ROWS", "ImportResult", "Issue", "import_files", "import_paths",
+__all__ = ["MAX_FILE_BYTES", "HEADER_SEARCH_ROWS", "ImportPlan", "ImportResult", "Issue", "commit", "import_files",
+           "import_paths",
            "parse_cell", "try_parse_cell", "split_unit", "direction_of"]
 
 ID_PREFIX = "imp-"
@@ -62,6 +65,12 @@ TRUE_WORDS = {"true", "1", "yes", "はい", "○", "◯", "〇", "✓", "✔", "
 FALSE_WORDS = {"false", "0", "no", "いいえ", "×", "✕", "単年", "単年度", "非該当"}
 ENTITY_TYPE_JA = {"prefecture": "都道府県", "municipality": "市区町村", "region": "連携中枢都市圏・圏域", "nation": "国"}
 STATUS_JA = {"new": "新規", "updated": "更新", "unchanged": "変更なし"}
+# What the result (and the CLI's JSON) says about each value; its dicts also carry the table's columns.
+OBSERVATION_KEYS = ("entity", "plan", "kpi_name", "kpi_id", "item_code", "fiscal_year", "year_text", "year_type",
+                    "value_kind", "value", "unit", "qualifier", "original_text", "cumulative_value", "note", "source",
+                    "file", "sheet", "row", "column", "status", "old_value", "old_original_text")
+OBSERVATION_FIELDS = OBSERVATION_KEYS + ("period_start_fy", "period_end_fy", "part")  # + the table's own columns
+_OBSERVATION_FIELD_SET = frozenset(OBSERVATION_FIELDS)
 
 
 # ------------------------------------------------------------------------------------------ cells
@@ -86,6 +95,8 @@ def parse_cell(raw, qualitative: bool = False, part: int | None = None) -> Parse
     if isinstance(raw, (int, float)):
         if raw != raw or raw in (float("inf"), float("-inf")):
             raise ValueParseError("数値ではありません（エラー値）")
+        if abs(raw) >= 10**MAX_DIGITS:  # float() of a 310-digit int overflows; no plan has such a figure
+            raise ValueParseError(f"数値「{number_text(raw)[:30]}…」が大きすぎます（{MAX_DIGITS}桁まで）")
         return ParsedValue(float(raw), original_text=number_text(raw))
     if isinstance(raw, (datetime, date)):
         raise ValueParseError(f"「{cell_text(raw)}」は日付として入力されています。数値を入力してください"
@@ -149,6 +160,40 @@ def _same_number(a, b) -> bool:
 
 # ------------------------------------------------------------------------------------------ result
 
+class Observation(Mapping):
+    """One value read from a file: its observations-table columns and what the result says about it, read as a
+    mapping (o["value"]). Slots, not a dict: 600,000 values of a 100,000-row sheet as dicts take ~0.5 GB."""
+
+    __slots__ = OBSERVATION_FIELDS + ("rec", "cell")  # rec/cell: where it was read, until planned
+
+    def __init__(self, **values):
+        for name, value in values.items():
+            setattr(self, name, value)
+
+    def __getitem__(self, name: str):
+        if name not in _OBSERVATION_FIELD_SET:
+            raise KeyError(name)
+        return getattr(self, name, None)  # a field never set is None
+
+    def __setitem__(self, name: str, value) -> None:
+        if name not in _OBSERVATION_FIELD_SET:
+            raise KeyError(name)
+        setattr(self, name, value)
+
+    def __iter__(self):
+        return iter(OBSERVATION_FIELDS)
+
+    def __len__(self) -> int:
+        return len(OBSERVATION_FIELDS)
+
+    def update(self, **values) -> None:
+        for name, value in values.items():
+            self[name] = value
+
+    def __repr__(self) -> str:
+        return f"Observation({dict(self)!r})"
+
+
 @dataclass
 class SheetPreview:
     file: str
@@ -173,6 +218,7 @@ class ImportResult:
     created: dict[str, int] = field(default_factory=dict)  # entities/plans/areas created
     previews: list[SheetPreview] = field(default_factory=list)
     written: bool = False
+    plan: "ImportPlan | None" = field(default=None, repr=False)  # a dry run's tables to write (keep_plan=True)
 
     @property
     def ok(self) -> bool:
@@ -193,8 +239,17 @@ class ImportResult:
                     or c["entities_new"] or c["plans_new"] or c["areas_new"])
 
     def to_json(self) -> dict:
-        return {"kpis": self.kpis, "observations": self.observations,
+        return {"kpis": self.kpis, "observations": [{k: o[k] for k in OBSERVATION_KEYS} for o in self.observations],
                 "warnings": [w.as_dict() for w in self.warnings], "errors": [e.as_dict() for e in self.errors]}
+
+
+@dataclass
+class ImportPlan:
+    """What a dry run would write: `commit` writes it if the data directory is still at `version`."""
+
+    tables: dict[str, pl.DataFrame]
+    directory: str
+    version: str
 
 
 # ------------------------------------------------------------------------------------------ planner
@@ -231,8 +286,7 @@ class _Planner:
         self.new_areas: dict[tuple, dict] = {}
         self.kpi_rows: dict[str, dict] = {}  # new or updated KPI rows
         self.obs: dict[tuple, dict] = {}  # (kpi_id, value_kind, fiscal_year) → new row
-        self.obs_where: dict[tuple, tuple[Record, Cell]] = {}
-        self.plan_years: dict[str, list[tuple[str, int]]] = {}
+        self.plan_years: dict[str, dict[str, list[int]]] = {}  # plan_id → kind → [min, max] fiscal year
         self.reported: set[str] = set()
         self.unknown_entities: set[str] = set()
         self.parsed: dict[tuple, ParsedValue] = {}
@@ -491,9 +545,12 @@ class _Planner:
             o["kpi_id"] = row["kpi_id"]
             self.add_observation(o, entity, plan, row)
         if existing is None or row["plan_id"] in self.new_plans:
-            self.plan_years.setdefault(plan["plan_id"], []).extend((o["value_kind"], o["fiscal_year"]) for o in obs)
+            years = self.plan_years.setdefault(plan["plan_id"], {})
+            for o in obs:
+                span = years.setdefault(o["value_kind"], [o["fiscal_year"], o["fiscal_year"]])
+                span[0], span[1] = min(span[0], o["fiscal_year"]), max(span[1], o["fiscal_year"])
 
-    def values(self, draft: _Draft, qualitative: bool, unit: str, factor: int) -> list[dict]:
+    def values(self, draft: _Draft, qualitative: bool, unit: str, factor: int) -> list[Observation]:
         """The observations of a draft's value cells (errors recorded, bad cells left out)."""
         out = []
         for rec in draft.records:
@@ -581,13 +638,14 @@ class _Planner:
         if cell.ditto:  # keep what is written; say what it stood for
             notes.append(f"〃（上の行と同じ: {cell_text(cell.raw).strip()}）")
             original = "〃"
-        return {
-            "value_kind": value_kind, "fiscal_year": year_ref.fiscal_year, "year_type": year_ref.year_type,
-            "period_start_fy": start, "period_end_fy": end, "year_text": year_text, "value": value,
-            "unit": cell_unit or unit, "qualifier": parsed.qualifier, "cumulative_value": cum,
-            "original_text": original, "part": part, "note": " / ".join(n for n in notes if n),
-            "source": self.source(rec, column), "_rec": rec, "_cell": cell,
-        }
+        o = Observation(
+            value_kind=value_kind, fiscal_year=year_ref.fiscal_year, year_type=year_ref.year_type,
+            period_start_fy=start, period_end_fy=end, year_text=year_text, value=value,
+            unit=cell_unit or unit, qualifier=parsed.qualifier, cumulative_value=cum,
+            original_text=original, part=part, note=" / ".join(n for n in notes if n),
+            source=self.source(rec, column))
+        o.rec, o.cell = rec, cell
+        return o
 
     def resolve_keep_targets(self, draft: _Draft, obs: list[dict], existing: dict | None) -> None:
         """現状維持（以上） as a target: keep the baseline, so the target's value is the baseline value."""
@@ -603,45 +661,40 @@ class _Planner:
                 base = stored.sort("fiscal_year")["value"][-1]
         for o in keep:
             if base is None:
-                self.warn(o["_rec"], o["_cell"].column.header,
+                self.warn(o.rec, o.cell.column.header,
                           f"「{o['original_text']}」: 基準値がないため目標値の数値を決められません（判定時に基準値を使います）")
                 continue
             o["value"] = base
             o["note"] = " / ".join(n for n in (o["note"], f"{o['original_text'].strip()}: 基準値 {format_value(base, o['unit'])} を目標値とした") if n)
 
-    def add_observation(self, o: dict, entity: dict | None, plan: dict, kpi: dict) -> None:
-        rec, cell = o.pop("_rec"), o.pop("_cell")
+    def add_observation(self, o: Observation, entity: dict | None, plan: dict, kpi: dict) -> None:
+        rec, cell = o.rec, o.cell
+        o.rec = o.cell = None  # the row can be freed once planned
         k = (o["kpi_id"], o["value_kind"], o["fiscal_year"])
         if k in self.obs:
-            first_rec, first_cell = self.obs_where[k]
             prev = self.obs[k]
             if not (_same_number(prev["value"], o["value"]) and prev["qualifier"] == o["qualifier"]):
                 self.err(rec, cell.column.header,
-                         f"同じ指標・年度・種別の値が2つあります（{first_rec.row}行目「{first_cell.column.header}」列の"
+                         f"同じ指標・年度・種別の値が2つあります（{prev['row']}行目「{prev['column']}」列の"
                          f"「{prev['original_text']}」と、この「{o['original_text']}」）")
             return
+        # One dict per value serves both the table row and the result (two dicts cost ~0.5 GB for 600,000 values)
+        o.update(entity=entity["name"] if entity else "", plan=plan["name"], kpi_name=kpi["kpi_name"],
+                 item_code=kpi["item_code"] or "", file=rec.file, sheet=rec.sheet, row=rec.row,
+                 column=cell.column.header, status="new", old_value=None, old_original_text=None)
         self.obs[k] = o
-        self.obs_where[k] = (rec, cell)
-        self.r.observations.append({
-            "entity": entity["name"] if entity else "", "plan": plan["name"], "kpi_name": kpi["kpi_name"],
-            "kpi_id": o["kpi_id"], "item_code": kpi["item_code"] or "", "fiscal_year": o["fiscal_year"],
-            "year_text": o["year_text"], "year_type": o["year_type"], "value_kind": o["value_kind"], "value": o["value"], "unit": o["unit"],
-            "qualifier": o["qualifier"], "original_text": o["original_text"], "cumulative_value": o["cumulative_value"],
-            "note": o["note"], "source": o["source"], "file": rec.file, "sheet": rec.sheet, "row": rec.row,
-            "column": cell.column.header, "status": "new", "old_value": None, "old_original_text": None,
-        })
+        self.r.observations.append(o)
 
     # -- after all drafts
     def finish_plans(self) -> None:
         for plan_id, row in self.new_plans.items():
             if row["period_end_fy"] is not None:
                 continue
-            years = self.plan_years.get(plan_id, [])
-            targets = [y for k, y in years if k == "target"]
-            baselines = [y for k, y in years if k == "baseline"]
+            years = self.plan_years.get(plan_id, {})
+            targets, baselines = years.get("target"), years.get("baseline")
             if targets:
-                row["period_end_fy"] = max(targets)
-                row["period_start_fy"] = max(baselines) + 1 if baselines else min(targets)
+                row["period_end_fy"] = targets[1]
+                row["period_start_fy"] = baselines[1] + 1 if baselines else targets[0]
                 row["note"] = ("データ取込で登録。計画期間の記入がないため、取込データの年度"
                                "（基準年度の翌年度～最終目標年度）から設定")
 
@@ -650,10 +703,9 @@ class _Planner:
         ids = sorted({k[0] for k in self.obs})
         stored = self.t["observations"].filter(pl.col("kpi_id").is_in(ids)) if ids else self.t["observations"].head(0)
         old = {(r["kpi_id"], r["value_kind"], r["fiscal_year"]): r for r in stored.to_dicts()}
-        by_key = {(o["kpi_id"], o["value_kind"], o["fiscal_year"]): o for o in self.r.observations}
         for k, new in self.obs.items():
             prev = old.get(k)
-            out = by_key[k]
+            out = new  # the result's entry is the same object
             if prev is None:
                 continue
             same = (_same_number(prev["value"], new["value"]) and _same_number(prev["cumulative_value"], new["cumulative_value"])
@@ -680,7 +732,10 @@ class _Planner:
             if not rows:
                 return
             cols = schema.TABLES[table]["columns"]
-            new = pl.DataFrame([{c: r.get(c) for c in cols} for r in rows], schema=cols)
+            if isinstance(rows[0], Observation):  # by attribute: a mapping lookup per cell costs seconds here
+                new = pl.DataFrame({c: [getattr(r, c, None) for r in rows] for c in cols}, schema=cols)
+            else:
+                new = pl.DataFrame([{c: r.get(c) for c in cols} for r in rows], schema=cols)
             current = self.t[table]
             if replace_on:
                 current = current.join(new.select(replace_on), on=replace_on, how="anti", nulls_equal=True)
@@ -803,8 +858,9 @@ def _read_tables(directory: Path) -> dict[str, pl.DataFrame]:
 
 def import_files(files: Iterable[tuple[str, bytes]], directory: Path | str | None = None, *, dry_run: bool = False,
                  user: str | None = None, progress: Callable[[float, str], None] | None = None,
-                 now: datetime | None = None) -> ImportResult:
-    """Validate every file, then (unless dry_run, or any error, or nothing changed) write the changes."""
+                 now: datetime | None = None, keep_plan: bool = False) -> ImportResult:
+    """Validate every file, then (unless dry_run, or any error, or nothing changed) write the changes.
+    A dry run with keep_plan=True keeps the tables it would write in `result.plan`, for `commit`."""
     files = list(files)
     directory = Path(directory) if directory else store.data_dir()
     now = now or datetime.now().astimezone()
@@ -820,7 +876,7 @@ def import_files(files: Iterable[tuple[str, bytes]], directory: Path | str | Non
         _read_one(name, data, result, drafts)
     report(0.9, "登録済みのデータと照合しています")
     try:
-        return _validate_and_write(drafts, directory, result, user, now, dry_run, report)
+        return _validate_and_write(drafts, directory, result, user, now, dry_run, report, keep_plan)
     finally:
         for issues in (result.errors, result.warnings):
             issues.sort(key=lambda i: (result.files.index(i.file) if i.file in result.files else -1, i.sheet,
@@ -828,17 +884,18 @@ def import_files(files: Iterable[tuple[str, bytes]], directory: Path | str | Non
 
 
 def _validate_and_write(drafts, directory: Path, result: ImportResult, user: str, now: datetime, dry_run: bool,
-                        report) -> ImportResult:
+                        report, keep_plan: bool = False) -> ImportResult:
     if result.errors and not drafts:
         return result
     if dry_run:
-        _plan(drafts, _read_tables(directory), result, user, now)
+        version = store.data_version(directory)  # read before the tables: a write in between re-plans at commit
+        planner = _plan(drafts, _read_tables(directory), result, user, now)
+        if keep_plan and not result.errors and result.changed:
+            result.plan = ImportPlan(planner.tables(not (directory / store.MANIFEST).exists()),
+                                     str(directory.resolve()), version)
         return result
-    lock = ExitStack()
-    try:
-        lock.enter_context(_directory_lock(directory))
-    except store.DirectoryLockError as e:  # a symlinked lock file, another writer stuck: say so, write nothing
-        result.errors.append(Issue(", ".join(result.files), None, "", str(e)))
+    lock = _locked(directory, result)
+    if lock is None:
         return result
     with lock:
         tables = _read_tables(directory)
@@ -846,25 +903,80 @@ def _validate_and_write(drafts, directory: Path, result: ImportResult, user: str
         if result.errors or not result.changed:
             return result
         report(0.95, "保存しています")
-        fresh = not (directory / store.MANIFEST).exists()
         try:
-            tables = planner.tables(fresh)
-            store.write_tables(directory, tables, {"last_import": {
-                "import_id": result.import_id, "at": now.isoformat(timespec="seconds"), "files": result.files,
-                "user": user}})
-        except Exception as e:  # write_tables puts every file back before it re-raises
-            result.errors.append(Issue(", ".join(result.files), None, "",
-                                       f"保存に失敗しました（{type(e).__name__}: {e}）。データは取込前のままです"))
+            tables = planner.tables(not (directory / store.MANIFEST).exists())
+        except Exception as e:  # noqa: BLE001 - reported like a failed write: nothing was written
+            return _write_failed(result, e)
+        if not _write(directory, tables, result, user, now):
             return result
-        result.written = True
     report(1.0, "完了")
     return result
 
 
+def _locked(directory: Path, result: ImportResult) -> ExitStack | None:
+    """The directory lock, held by the returned context; None (and an error in `result`) if it cannot be taken."""
+    lock = ExitStack()
+    try:
+        lock.enter_context(_directory_lock(directory))
+    except store.DirectoryLockError as e:  # a symlinked lock file, another writer stuck: say so, write nothing
+        result.errors.append(Issue(", ".join(result.files), None, "", str(e)))
+        return None
+    return lock
+
+
+def _write(directory: Path, tables: dict[str, pl.DataFrame], result: ImportResult, user: str, now: datetime) -> bool:
+    try:
+        store.write_tables(directory, tables, {"last_import": {
+            "import_id": result.import_id, "at": now.isoformat(timespec="seconds"), "files": result.files,
+            "user": user}})
+    except Exception as e:  # write_tables puts every file back before it re-raises
+        _write_failed(result, e)
+        return False
+    result.written = True
+    return True
+
+
+def _write_failed(result: ImportResult, e: Exception) -> ImportResult:
+    # the exception's text can hold server paths: its kind is enough
+    result.errors.append(Issue(", ".join(result.files), None, "",
+                               f"保存に失敗しました（{type(e).__name__}）。データは取込前のままです"))
+    return result
+
+
+def commit(preview: ImportResult, files: Iterable[tuple[str, bytes]], directory: Path | str | None = None, *,
+           user: str | None = None, progress: Callable[[float, str], None] | None = None,
+           now: datetime | None = None) -> ImportResult:
+    """Write what a dry run (keep_plan=True) of `files` planned, without reading them again, if the data directory
+    is unchanged since; otherwise import `files` afresh. All or nothing either way."""
+    directory = Path(directory) if directory else store.data_dir()
+    plan = preview.plan
+    if plan is not None and not preview.errors and plan.directory == str(directory.resolve()):
+        user = user or default_user()
+        now = now or datetime.now().astimezone()
+        result = replace(preview, dry_run=False, plan=None, errors=[], written=False)
+        lock = _locked(directory, result)
+        if lock is None:
+            return result
+        with lock:
+            if store.data_version(directory) == plan.version:
+                (progress or (lambda fraction, text: None))(0.95, "保存しています")
+                at = now.isoformat(timespec="seconds")  # the user and the time are the commit's, not the preview's
+                result.history = [dict(h, user_name=user, changed_at=at) for h in preview.history]
+                tables = dict(plan.tables)
+                if result.history:
+                    mine = pl.col("import_id") == result.import_id
+                    tables["observation_history"] = tables["observation_history"].with_columns(
+                        pl.when(mine).then(pl.lit(user)).otherwise(pl.col("user_name")).alias("user_name"),
+                        pl.when(mine).then(pl.lit(at)).otherwise(pl.col("changed_at")).alias("changed_at"))
+                _write(directory, tables, result, user, now)
+                return result
+    return import_files(files, directory, dry_run=False, user=user, progress=progress, now=now)
+
+
 def _plan(drafts: dict, tables: dict, result: ImportResult, user: str, now: datetime) -> _Planner:
     planner = _Planner(tables, result, user, now)
-    for draft in drafts.values():
-        planner.add_draft(draft)
+    for ident in list(drafts):
+        planner.add_draft(drafts.pop(ident))  # a planned draft's rows and cells can go (a third of the memory)
     planner.finish_plans()
     planner.compare()
     result.created = {"entities": len(planner.new_entities), "plans": len(planner.new_plans),
@@ -897,9 +1009,9 @@ def _read_one(name: str, data: bytes, result: ImportResult, drafts: dict) -> Non
         result.previews.append(SheetPreview(
             name, sheet.name, layout.kind, layout.header_row,
             [h for _, h in layout.shown],
-            [(i + 1, [cell_text(row[c]) if c < len(row) else "" for c, _ in layout.shown])
-             for i, row in enumerate(sheet.rows[layout.first_data_row - 1:], start=layout.first_data_row - 1)
-             if any(v is not None for v in row)][:PREVIEW_ROWS],
+            list(islice(((i + 1, [cell_text(row[c]) if c < len(row) else "" for c, _ in layout.shown])
+                         for i, row in enumerate(sheet.rows[layout.first_data_row - 1:], start=layout.first_data_row - 1)
+                         if any(v is not None for v in row)), PREVIEW_ROWS)),  # only the rows shown
             sheet.encoding))
         if not recs and not rec_errors:
             examples = any("記入例" in w.message for w in rec_warnings)

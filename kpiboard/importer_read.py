@@ -15,10 +15,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from .eras import YearParseError, parse_year_header
+from .parsing import bracket_spans
 
 # Settings of the importer (declared once; the page and the template's instructions quote them).
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a larger upload is refused
-MAX_UNZIPPED_BYTES = 400 * 1024 * 1024  # an .xlsx that unpacks to more than this is refused (zip bomb)
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024  # an .xlsx that unpacks to more than this is refused (zip bomb)
+MAX_RATIO = 100  # a large member (over RATIO_CHECKED_BYTES) packed tighter than this is a zip bomb (real sheets: ~10)
+RATIO_CHECKED_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 150_000  # rows of one sheet (a 100,000-row sheet imports in seconds)
+MAX_COLUMNS = 1_000
+MAX_CELLS = 5_000_000  # cells of one file, blanks inside a row included (bounds every later loop)
+MAX_TEXT_CHARS = 5_000  # one cell (a value cell: parsing.MAX_VALUE_CHARS)
 HEADER_SEARCH_ROWS = 20  # the header row must be within the first rows (titles may sit above it)
 SKIPPED_SHEETS = {"説明", "記入方法", "記入要領", "使い方", "注意事項", "instructions", "readme"}
 EXAMPLE_MARKS = {"例", "記入例", "例）", "(例)", "example"}
@@ -88,22 +95,34 @@ def _reject(name: str, message: str, row: int | None = None, column: str = "", s
 
 def decode_text(name: str, data: bytes) -> tuple[str, str]:
     """UTF-8 (with or without BOM) or CP932 (Shift_JIS), detected; anything else is refused."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
+    head = data[:4096]
+    nul_even, nul_odd = head[0::2].count(0), head[1::2].count(0)
+    # a BOM, or NULs (the high bytes of ASCII) all on one side of the byte pairs
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (nul_even + nul_odd >= 2 and not (nul_even and nul_odd)):
         _reject(name, "文字コードが UTF-16 のようです。CSV は UTF-8 または Shift_JIS（CP932）で保存してください")
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        _reject(name, f"NUL 文字（0x00）が含まれています（{line}行目付近）。テキストの CSV ではないようです。"
+                      "CSV は UTF-8 または Shift_JIS（CP932）で保存してください")  # a line, not a row: no row
     try:
         return data.decode("utf-8-sig"), "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
     except UnicodeDecodeError:
         pass
     try:
         text = data.decode("cp932")
-    except UnicodeDecodeError:
-        _reject(name, "文字コードを判別できません。CSV は UTF-8 または Shift_JIS（CP932）で保存してください")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        _reject(name, f"文字コードを判別できません（{line}行目付近に UTF-8 でも Shift_JIS でもない文字があります）。"
+                      "CSV は UTF-8 または Shift_JIS（CP932）で保存してください")
     # EUC-JP and other encodings often decode as CP932 into half-width katakana noise: refuse, don't guess.
-    non_ascii = [ch for ch in text if ord(ch) > 0x7F]
-    kana = sum(1 for ch in non_ascii if "\uff61" <= ch <= "\uff9f")
-    if non_ascii and kana >= 4 and kana >= 0.3 * len(non_ascii):
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    kana = _HALF_KANA.subn("", text)[1] if non_ascii else 0  # counted without a list of 20 million characters
+    if non_ascii and kana >= 4 and kana >= 0.3 * non_ascii:
         _reject(name, "文字コードを判別できません（EUC-JP など）。CSV は UTF-8 または Shift_JIS（CP932）で保存してください")
     return text, "cp932"
+
+
+_HALF_KANA = re.compile("[\uff61-\uff9f]")
 
 
 def _read_csv(name: str, data: bytes) -> Sheet:
@@ -112,93 +131,201 @@ def _read_csv(name: str, data: bytes) -> Sheet:
     text, encoding = decode_text(name, data)
     first = text.split("\n", 1)[0]
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    rows: list[list] = []
+    cells = 0
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        rows = [[cell if cell != "" else None for cell in row]
-                for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-    except csv.Error as e:
-        _reject(name, f"CSV を読み取れません（{e}）")
+        for row in reader:
+            _check_size(name, len(rows) + 1, len(row), cells)
+            cells += len(row)
+            rows.append([cell if cell != "" else None for cell in row])
+    except csv.Error:
+        _reject(name, "CSV を読み取れません（引用符「\"」の対応が取れていないか、セルが長すぎます）", row=reader.line_num)
     if not any(any(c not in (None, "") for c in r) for r in rows):
         _reject(name, "ファイルが空です")
     return Sheet("", rows, encoding)
 
 
+def _check_size(name: str, row: int, width: int, cells: int, sheet: str = "") -> None:
+    """Row `row` of `width` cells, after `cells` cells: refuse a sheet too large to check in seconds."""
+    if row > MAX_ROWS:
+        _reject(name, f"行が多すぎます（{MAX_ROWS:,}行まで）。ファイルを分けて取り込んでください", row=row, sheet=sheet)
+    if width > MAX_COLUMNS:
+        _reject(name, f"列が多すぎます（{width:,}列。{MAX_COLUMNS:,}列まで）。不要な列を削除してください", row=row,
+                sheet=sheet)
+    if cells + width > MAX_CELLS:
+        _reject(name, f"セルが多すぎます（{MAX_CELLS:,}セルまで）。ファイルを分けて取り込んでください", row=row, sheet=sheet)
+
+
 def _read_xlsx(name: str, data: bytes) -> list[Sheet]:
+    """Every failure of a broken or hostile book (zip, zlib, XML, openpyxl, memory) is a Japanese error."""
+    try:
+        return _read_xlsx_checked(name, data)
+    except FileRejected:
+        raise
+    except MemoryError:
+        _reject(name, "Excel ファイルが大きすぎて読み取れません。ファイルを分けて取り込んでください")
+    except Exception as e:  # noqa: BLE001 - zipfile, zlib, expat, lxml and openpyxl raise many kinds
+        _reject(name, f"Excel ファイル（.xlsx）を読み取れません（{_XLSX_FAILURES.get(type(e).__name__, type(e).__name__)}）。"
+                      "ファイルが壊れている可能性があります。Excel で開いて保存し直してください")
+
+
+_XLSX_FAILURES = {"BadZipFile": "ZIP の構造が壊れています", "error": "圧縮データが壊れています",
+                  "NotImplementedError": "対応していない ZIP の形式です", "ParseError": "XML が壊れています",
+                  "XMLSyntaxError": "XML が壊れています", "KeyError": "必要な部品がありません",
+                  "EOFError": "ファイルが途中で切れています", "OverflowError": "数値が大きすぎます",
+                  "ValueError": "内容が不正です", "TypeError": "内容が不正です", "IndexError": "参照が不正です",
+                  "AttributeError": "内容が不正です", "UnicodeDecodeError": "文字コードが不正です",
+                  "RecursionError": "構造が深すぎます"}
+_DTD_MARKS = (b"<!DOCTYPE", b"<!ENTITY")
+_ROOT_START = re.compile(rb"<[A-Za-z_]")
+
+
+def _check_archive(name: str, archive: zipfile.ZipFile) -> None:
+    """Refuse zip bombs, encrypted or exotic members and XML with a DTD (entity bombs) before openpyxl reads."""
+    infos = archive.infolist()
+    if sum(i.file_size for i in infos) > MAX_UNZIPPED_BYTES:  # zipfile never yields more than file_size
+        _reject(name, "Excel ファイルの展開後のサイズが大きすぎます。ファイルを分けて取り込んでください")
+    for info in infos:
+        if info.file_size > RATIO_CHECKED_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            _reject(name, "Excel ファイルの圧縮率が異常です（展開すると極端に大きくなります）。取り込めません")
+        if info.flag_bits & 0x1:
+            _reject(name, "パスワード付き（暗号化された）Excel ファイルは読み取れません。パスワードを外して保存してください")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            _reject(name, "対応していない圧縮方式の Excel ファイルです。Excel で開いて保存し直してください")
+    for info in infos:
+        if info.filename.lower().endswith((".xml", ".rels", ".vml")) and _has_dtd(archive, info):
+            _reject(name, "Excel ファイルに DTD（文書型宣言）が含まれています。安全のため取り込みません")
+
+
+def _has_dtd(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """A DTD must come before the root element: read only up to it (UTF-16 XML: NULs dropped)."""
+    seen = b""
+    with archive.open(info) as member:
+        while chunk := member.read(65536):
+            seen = (seen[-16:] + chunk).replace(b"\x00", b"")
+            root = _ROOT_START.search(seen)
+            prolog = seen[:root.start()] if root else seen
+            if any(mark in prolog for mark in _DTD_MARKS):
+                return True
+            if root:
+                return False
+    return False
+
+
+def _read_xlsx_checked(name: str, data: bytes) -> list[Sheet]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
         _reject(name, "Excel ファイル（.xlsx）として開けません。ファイルが壊れているか、別の形式です")
     with archive:
-        names = set(archive.namelist())
-        if "xl/workbook.xml" not in names:
+        if "xl/workbook.xml" not in set(archive.namelist()):
             _reject(name, "Excel ファイル（.xlsx）ではありません（ZIP ですが Excel のブックが含まれていません）")
-        if sum(i.file_size for i in archive.infolist()) > MAX_UNZIPPED_BYTES:
-            _reject(name, "Excel ファイルの展開後のサイズが大きすぎます。ファイルを分けて取り込んでください")
-        merges = {}
-        for member in names:
-            if member.startswith("xl/worksheets/") and member.endswith(".xml"):
-                xml = archive.read(member).decode("utf-8", errors="replace")
-                merges[member] = re.findall(r'<mergeCell\s+ref="([A-Z]+\d+:[A-Z]+\d+)"', xml)
-    try:
-        import openpyxl
+        _check_archive(name, archive)
+    import openpyxl
 
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as e:  # openpyxl raises many kinds for a broken book
-        _reject(name, f"Excel ファイル（.xlsx）を読み取れません（{type(e).__name__}）。Excel で開いて保存し直してください")
-    sheets = []
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
+        sheets, cells = [], 0
         for ws in book.worksheets:
-            if getattr(ws, "sheet_state", "visible") != "visible":
+            if getattr(ws, "sheet_state", "visible") != "visible" or not hasattr(ws, "_get_source"):
                 continue
-            if ws.max_row is None or ws.max_column is None:
-                ws.reset_dimensions()
-            rows = []
-            for row in ws.iter_rows(min_row=1):
-                rows.append([_xlsx_cell(c) for c in row])
-            while rows and all(v is None for v in rows[-1]):
-                rows.pop()
-            path = getattr(ws, "_worksheet_path", "").lstrip("/")
-            _fill_merges(rows, merges.get(path, []))
-            sheets.append(Sheet(ws.title, rows))
-    except Exception as e:
-        _reject(name, f"Excel ファイル（.xlsx）を読み取れません（{type(e).__name__}）。Excel で開いて保存し直してください")
+            sheet = _read_sheet(name, book, ws, cells)
+            cells += sum(len(r) for r in sheet.rows)
+            sheets.append(sheet)
+        return sheets
     finally:
         book.close()
-    return sheets
 
 
-def _xlsx_cell(cell):
-    value = getattr(cell, "value", None)
+def _read_sheet(name: str, book, ws, cells: int) -> Sheet:
+    """One worksheet, streamed with openpyxl's parser (read-only cells cost twice the time and pad every row to the
+    sheet's declared width, which a hostile file sets to 16,384 columns)."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    percent: dict[int, bool] = {}
+    rows: list[list] = []
+    with ws._get_source() as src:
+        parser = WorkSheetParser(src, ws._shared_strings, data_only=True, epoch=book.epoch,
+                                 date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+        for index, found in parser.parse():
+            if index <= len(rows):
+                continue  # a row out of order: openpyxl's reader drops it too
+            width = max((c["column"] for c in found), default=0)
+            _check_size(name, index, width, cells, ws.title)
+            while len(rows) < index - 1:
+                rows.append([])
+            row = [None] * width
+            for c in found:
+                row[c["column"] - 1] = _xlsx_value(c, book, percent)
+            cells += width
+            rows.append(row)
+        merges = [m.ref for m in getattr(parser.merged_cells, "mergeCell", None) or []]
+    while rows and all(v is None for v in rows[-1]):
+        rows.pop()
+    _fill_merges(name, ws.title, rows, merges)
+    return Sheet(ws.title, rows)
+
+
+def _xlsx_value(cell: dict, book, percent: dict[int, bool]):
+    value = cell["value"]
     if isinstance(value, str):
         return value if value.strip() else None
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, (int, float)):
-        fmt = getattr(cell, "number_format", "") or ""
-        if "%" in fmt:
+        style = cell.get("style_id") or 0
+        if style not in percent:
+            percent[style] = "%" in _number_format(book, style)
+        if percent[style]:
             # Excel keeps 37.5% as 0.375: take the number as the user sees it ("percent as written").
             return number_text(round(value * 100, 10)) + "%"
         return value
     return value  # datetime / time
 
 
-def _fill_merges(rows: list[list], ranges: list[str]) -> None:
-    """A merged range (施策 over several KPI rows) means its top-left value in every cell."""
+def _number_format(book, style: int) -> str:
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
+
+    try:
+        fmt_id = book._cell_styles[style].numFmtId
+        if fmt_id < BUILTIN_FORMATS_MAX_SIZE:
+            return BUILTIN_FORMATS.get(fmt_id, "General")
+        return book._number_formats[fmt_id - BUILTIN_FORMATS_MAX_SIZE]
+    except (IndexError, TypeError, AttributeError):
+        return ""  # a style the book does not define: read the number as it is
+
+
+def _fill_merges(name: str, sheet: str, rows: list[list], ranges: list[str]) -> None:
+    """A merged range (施策 over several KPI rows) means its top-left value in every cell. Ranges are clipped to the
+    cells the sheet has, and their total is bounded (a hostile file merges A1:XFD1048576 many times)."""
+    width = max((len(r) for r in rows), default=0)
+    filled = 0
     for ref in ranges:
-        (c1, r1), (c2, r2) = (_split_ref(p) for p in ref.split(":"))
-        if r1 - 1 >= len(rows):
+        ends = [_split_ref(p) for p in str(ref).split(":")]
+        if len(ends) != 2 or None in ends:
             continue
+        (c1, r1), (c2, r2) = ends
+        c2, r2 = min(c2, width), min(r2, len(rows))
+        if r1 < 1 or c1 < 1 or r1 > r2 or c1 > c2:
+            continue
+        filled += (r2 - r1 + 1) * (c2 - c1 + 1)
+        if filled > MAX_CELLS:
+            _reject(name, "結合セルが多すぎます。結合を解除してから取り込んでください", sheet=sheet)
         top = rows[r1 - 1][c1 - 1] if c1 - 1 < len(rows[r1 - 1]) else None
-        for r in range(r1, min(r2, len(rows)) + 1):
+        for r in range(r1, r2 + 1):
             row = rows[r - 1]
-            while len(row) < c2:
-                row.append(None)
+            if len(row) < c2:
+                row.extend([None] * (c2 - len(row)))
             for c in range(c1, c2 + 1):
                 if (r, c) != (r1, c1):
                     row[c - 1] = top
 
 
-def _split_ref(ref: str) -> tuple[int, int]:
-    m = re.fullmatch(r"([A-Z]+)(\d+)", ref)
+def _split_ref(ref: str) -> tuple[int, int] | None:
+    m = re.fullmatch(r"\$?([A-Z]{1,3})\$?(\d{1,7})", ref.strip().upper())
+    if not m:
+        return None
     col = 0
     for ch in m.group(1):
         col = col * 26 + ord(ch) - 64
@@ -224,10 +351,14 @@ def number_text(value) -> str:
 
 def one_line(text: str) -> str:
     """'行政手続のオンラ\nイン利用率' → '行政手続のオンライン利用率'; between Latin words a space is kept."""
+    text = str(text)
+    if "\n" not in text and "\r" not in text:
+        return text.strip()  # nearly every cell: no pattern to run
+
     def join(m: re.Match) -> str:
         return m.group(1) + (" " if m.group(1).isascii() and m.group(2).isascii() else "")
 
-    return re.sub(r"(\S)[ \t\u3000]*[\r\n]+[ \t\u3000]*(?=(\S))", join, str(text)).strip()
+    return re.sub(r"(\S)[ \t\u3000]*[\r\n]+[ \t\u3000]*(?=(\S))", join, text).strip()
 
 
 def cell_text(value) -> str:
@@ -358,7 +489,12 @@ def classify_header(text) -> Column | str | None:
 
 
 def _strip_brackets(key: str) -> str:
-    return re.sub(r"[(（\[【][^)）\]】]*[)）\]】]", "", key)
+    """'目標値(r7)' → '目標値' (`[(（[【][^)）]】]*[)）]】]` removed, in linear time)."""
+    out, pos = [], 0
+    for start, end in bracket_spans(key):
+        out.append(key[pos:start])
+        pos = end + 1
+    return "".join(out) + key[pos:]
 
 
 def _is_kpi_header(cell) -> bool:
@@ -395,11 +531,12 @@ def find_layout(file: str, sheet: Sheet) -> tuple[Layout | None, list[Issue], li
             else:
                 headers.append(t_text)
         header_row += 1
+    used = _used_columns(sheet.rows[header_row:])  # once: per column it would be columns × rows
     columns: list[Column] = []
     for i, h in enumerate(headers):
         col = classify_header(h)
         if col is None:
-            if any(i < len(r) and r[i] not in (None, "") for r in sheet.rows[header_row:]):
+            if i in used:
                 issues.append(Issue(file, header_row, column_letter(i) + "列",
                                     f"見出しのない列（{column_letter(i)}列）に値があります。見出しを付けてください", sheet.name))
             continue
@@ -433,9 +570,17 @@ def find_layout(file: str, sheet: Sheet) -> tuple[Layout | None, list[Issue], li
                 for c in columns if c.field in unused]
     columns = [c for c in columns if c.field not in unused]
     shown = [(i, cell_text(h).strip() or column_letter(i) + "列") for i, h in enumerate(headers)
-             if cell_text(h).strip() or any(i < len(r) and r[i] not in (None, "") for r in sheet.rows[header_row:])]
+             if cell_text(h).strip() or i in used]
     layout = Layout("long" if long else "wide", header_row, columns, header_row + 1, shown)
     return layout, issues, warnings
+
+
+def _used_columns(rows: list[list]) -> set[int]:
+    """Indexes of the columns holding a value in any of `rows`."""
+    used: set[int] = set()
+    for row in rows:
+        used.update(i for i, v in enumerate(row) if v is not None and v != "")
+    return used
 
 
 def _is_sub_header(top: list, below: list) -> bool:
@@ -456,7 +601,7 @@ def _is_sub_header(top: list, below: list) -> bool:
 
 # ------------------------------------------------------------------------------------------------ rows
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     raw: object  # the value (after 〃 and merged cells are resolved)
     column: Column
@@ -469,7 +614,7 @@ class Cell:
         return cell_text(self.raw)
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     """One data row of a sheet."""
 
@@ -479,11 +624,15 @@ class Record:
     layout: str
     cells: dict[str, Cell] = field(default_factory=dict)  # field → cell (not the value columns)
     values: list[Cell] = field(default_factory=list)  # value columns (wide) / the 値 cell (long)
+    texts: dict[str, str] = field(default_factory=dict, repr=False, compare=False)  # text() asked ~30 times a row
 
     def text(self, name: str) -> str:
         """A name or code as one line: a line break inside a cell (Alt+Enter, PDF copies) is not part of it."""
-        cell = self.cells.get(name)
-        return one_line(cell.text) if cell else ""
+        text = self.texts.get(name)
+        if text is None:
+            cell = self.cells.get(name)
+            text = self.texts[name] = one_line(cell.text) if cell else ""
+        return text
 
     def where(self) -> str:
         return f"{self.file}" + (f" シート「{self.sheet}」" if self.sheet else "") + f" {self.row}行目"
@@ -512,10 +661,19 @@ def records(file: str, sheet: Sheet, layout: Layout) -> tuple[list[Record], list
         rec = Record(file, sheet.name, number, layout.kind)
         for col in layout.columns:
             raw = row[col.index] if col.index < len(row) else None
-            if isinstance(raw, str) and not raw.strip():
-                raw = None
+            ditto = False
+            if isinstance(raw, str):
+                stripped = raw.strip()
+                if not stripped:
+                    raw = None
+                elif len(raw) > MAX_TEXT_CHARS:
+                    errors.append(Issue(file, number, col.header, f"セルの文字数が多すぎます（{len(raw):,}文字。"
+                                                                  f"1セル{MAX_TEXT_CHARS:,}文字まで）", sheet.name))
+                    raw = None
+                else:
+                    ditto = stripped in DITTO
             cell = Cell(raw, col, number)
-            if isinstance(raw, str) and raw.strip() in DITTO:
+            if ditto:
                 if previous.get(col.index) is None:
                     errors.append(Issue(file, number, col.header, "「〃」の上のセルに値がありません", sheet.name))
                     continue

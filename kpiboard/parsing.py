@@ -22,12 +22,18 @@ SUFFIX_QUALIFIERS = ("以上", "以下", "以内", "未満", "超", "程度", "�
 # 全国上位 = a national rank of 10 or better (PRODUCT.md).
 TOP_RANK = 10
 
+# Hostile cells are cut short before any pattern runs (every pattern below is linear anyway).
+MAX_VALUE_CHARS = 200  # a value cell longer than this is an error
+MAX_DIGITS = 20  # digits in one number (10**20 is far above any plan's figure; float() would lose it anyway)
+
 _CIRCLED = {chr(0x2460 + i): i + 1 for i in range(20)}
-_NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?|\d*\.\d+"
-_AMOUNT = re.compile(rf"^(?P<body>(?:(?:{_NUMBER})(?:兆|千億|億|千万|百万|万|千|百)?)+)(?P<unit>[^\d]*)$")
-_TOKEN = re.compile(rf"({_NUMBER})(兆|千億|億|千万|百万|万|千|百)?")
-_BRACKET = re.compile(r"[【\[(（]([^】\])）]*)[】\])）]")
+# One number at a fixed position: every part after the first digits is optional, so a match never backtracks
+# (the amount is tokenised with it in a loop, not matched by one nested pattern, which was exponential).
+_NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|\.\d+")
+_MULTIPLIER_NAMES = ("兆", "千億", "億", "千万", "百万", "万", "千", "百")  # the order the old pattern tried
+_OPEN, _CLOSE = re.compile(r"[【\[(（]"), re.compile(r"[】\])）]")
 _YEARISH = re.compile(r"^(?:[RHS令平昭]|\d{4}年|\d{4}～|\d{4}~)")
+_DIGIT = re.compile(r"\d")
 
 
 class ValueParseError(ValueError):
@@ -59,29 +65,64 @@ def normalise_text(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _to_number(body: str) -> tuple[float, int]:
+def bracket_spans(text: str) -> list[tuple[int, int]]:
+    """(open, close) positions of `[【[(（][^】])）]*[】])）]` matches, left to right, found in linear time (the
+    pattern itself rescans to the end from every unclosed bracket: quadratic)."""
+    spans, pos = [], 0
+    while (o := _OPEN.search(text, pos)) and (c := _CLOSE.search(text, o.end())):
+        spans.append((o.start(), c.start()))
+        pos = c.end()
+    return spans
+
+
+def _amount_tokens(s: str) -> tuple[list[tuple[str, str]], int]:
+    """'3,737万8千人' → ([('3,737', '万'), ('8', '千')], 7): numbers with their multipliers, and where they end."""
+    tokens, pos = [], 0
+    while m := _NUMBER.match(s, pos):
+        pos = m.end()
+        mult = next((name for name in _MULTIPLIER_NAMES if s.startswith(name, pos)), "")
+        pos += len(mult)
+        tokens.append((m.group(), mult))
+    return tokens, pos
+
+
+def _to_number(body: str, tokens: list[tuple[str, str]]) -> tuple[float, int]:
     """'3,737万8千' → (37378000, 10**4); '40百万' → (40000000, 10**6)."""
     total = 0.0
-    pos = 0
     largest = 1
     last_mult = None
-    for m in _TOKEN.finditer(body):
-        if m.start() != pos:
-            raise ValueParseError(f"数値「{body}」を読み取れません")
-        pos = m.end()
-        number = float(m.group(1).replace(",", ""))
-        mult = MULTIPLIERS.get(m.group(2) or "", 1)
+    for number_text_, name in tokens:
+        number = float(number_text_.replace(",", ""))
+        mult = MULTIPLIERS.get(name, 1)
         if last_mult is not None and mult >= last_mult:
             # 12億978万 is fine (億 > 万); 5万3万 or 12 34 is not one number.
             raise ValueParseError(f"数値「{body}」の単位の並びが不正です")
         last_mult = mult
         largest = max(largest, mult)
         total += number * mult
-    if pos != len(body):
-        raise ValueParseError(f"数値「{body}」を読み取れません")
     # Keep integers exact (floating 146.41万 = 1464100.0000000002 otherwise).
     total = round(total, 6)
     return (float(int(total)) if total == int(total) else total), largest
+
+
+def _numeric(ch: str) -> bool:
+    return ch.isdecimal() or ch in ",."  # what `[\\d,.]` matches
+
+
+def _spaced_numbers(s: str) -> bool:
+    """Two numbers separated by spaces ('12 34'): `\\d[\\d,.]* +[\\d,.]*\\d` without its quadratic rescans.
+    True when the run of digits/,/. either side of some spaces holds a digit."""
+    pieces = s.split()
+    for left, right in zip(pieces, pieces[1:]):
+        i = len(left)
+        while i and _numeric(left[i - 1]):
+            i -= 1
+        j = 0
+        while j < len(right) and _numeric(right[j]):
+            j += 1
+        if any(ch.isdecimal() for ch in left[i:]) and any(ch.isdecimal() for ch in right[:j]):
+            return True
+    return False
 
 
 def _split_parts(text: str) -> list[tuple[int, str]] | None:
@@ -103,7 +144,12 @@ def parse_value(text: object, part: int | None = None) -> ParsedValue:
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         if text != text:  # NaN from a spreadsheet: an empty cell
             return ParsedValue(None, original_text="")
+        if abs(text) >= 10**MAX_DIGITS:  # also keeps float() from overflowing on a 310-digit int
+            raise ValueParseError(f"数値「{_quote(original)}」が大きすぎます（{MAX_DIGITS}桁まで）")
         return ParsedValue(float(text), original_text=original)
+    if len(original) > MAX_VALUE_CHARS:
+        raise ValueParseError(f"「{_quote(original)}」は長すぎます（{len(original):,}文字）。"
+                              f"値のセルは{MAX_VALUE_CHARS}文字までです")
     raw = original.strip()
     parts = _split_parts(raw)
     if parts is not None:
@@ -137,9 +183,9 @@ def parse_value(text: object, part: int | None = None) -> ParsedValue:
     cumulative_value = None
 
     # Bracketed parts: （累計１）, 【2月1日時点】, (R3.4～R3.12), (2014年), (見込み)
-    def take_bracket(m: re.Match) -> str:
+    def take_bracket(inner: str) -> str:
         nonlocal period, cumulative_value
-        inner = m.group(1).strip()
+        inner = inner.strip()
         if inner.startswith("累計"):
             cumulative_value = parse_value(inner[2:]).value
             qualifiers.append("累計")
@@ -151,8 +197,13 @@ def parse_value(text: object, part: int | None = None) -> ParsedValue:
             notes.append(inner)
         return " "
 
-    s = _BRACKET.sub(take_bracket, s).strip()
-    if re.search(r"\d[\d,.]* +[\d,.]*\d", s):
+    pieces, pos = [], 0
+    for start, end in bracket_spans(s):
+        pieces.append(s[pos:start])
+        pieces.append(take_bracket(s[start + 1:end]))
+        pos = end + 1
+    s = ("".join(pieces) + s[pos:]).strip()
+    if _spaced_numbers(s):
         raise ValueParseError(f"「{raw}」に数値が複数あります（1セルに1つの値を記入してください）")
     s = s.replace(" ", "")
 
@@ -207,17 +258,19 @@ def parse_value(text: object, part: int | None = None) -> ParsedValue:
     elif s.startswith("+"):
         s = s[1:]
 
-    m = _AMOUNT.match(s)
-    if not m or not re.search(r"\d", s):
-        if not re.search(r"\d", s):
+    tokens, end = _amount_tokens(s)
+    unit = s[end:]
+    if not tokens or _DIGIT.search(unit):
+        if not _DIGIT.search(s):
             raise ValueParseError(f"「{raw}」は数値ではありません（数値、―、検討中などを記入してください）")
         raise ValueParseError(f"「{raw}」を数値として読み取れません")
-    unit = m.group("unit").strip()
-    if re.search(r"\d", unit):
-        raise ValueParseError(f"「{raw}」を数値として読み取れません")
+    digits = max(sum(ch.isdecimal() for ch in number) for number, _ in tokens)
+    if digits > MAX_DIGITS:
+        raise ValueParseError(f"「{_quote(raw)}」の数値の桁数が多すぎます（{digits}桁。{MAX_DIGITS}桁まで）")
+    unit = unit.strip()
     if unit and len(unit) > 12:
         raise ValueParseError(f"「{raw}」: 単位「{unit}」が長すぎます")
-    value, multiplier = _to_number(m.group("body"))
+    value, multiplier = _to_number(s[:end], tokens)
     if negative:
         value = -value
     return ParsedValue(
@@ -230,6 +283,12 @@ def parse_value(text: object, part: int | None = None) -> ParsedValue:
         multiplier=multiplier,
         original_text=original,
     )
+
+
+def _quote(text: str, limit: int = 30) -> str:
+    """The start of a long cell, for a message."""
+    text = str(text).strip()
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def format_value(value: float | None, unit: str = "") -> str:

@@ -14,6 +14,7 @@ WARNING_CSS = "background-color: #FFF3CD"
 STATUS_CSS = {"新規": "background-color: #D1E7DD", "更新": "background-color: #FFE5B4", "変更なし": "color: #6C757D"}
 MB = 1024 * 1024
 SHOWN_ROWS = 2000  # rows a preview table shows (colouring cells of huge tables makes the page slow)
+LOCAL_USER = "ローカル利用者"
 
 ui.page_header("データ取込", "Excel・CSV の KPI シートを読み込み、読み取り結果を確かめてから取り込みます。"
                            "取り込むまでは何も保存しません。")
@@ -30,7 +31,8 @@ with left:
         f"KPI シート（.xlsx / .csv、1ファイル {importer.MAX_FILE_BYTES // MB} MB まで）", type=["xlsx", "csv"],
         accept_multiple_files=True, key=uploader_key, max_upload_size=importer.MAX_FILE_BYTES // MB,
         help="CSV の文字コード（UTF-8 / BOM付きUTF-8 / Shift_JIS）は自動で判別します。")
-user = st.text_input("取込者名（変更履歴に残ります）", key="import_user", placeholder=importer.default_user())
+# Never the server's login name: the page is shared; an empty field is recorded as LOCAL_USER.
+user = st.text_input("取込者名（変更履歴に残ります）", key="import_user", placeholder=LOCAL_USER)
 st.caption(f"取込先: {ui.data_directory()}")
 if ui.data_directory() == store.EMBEDDED_DATA_DIR:
     st.caption("取込先は埋め込みデータ（data/）です。`python -m kpiboard build` で作り直すと取り込んだ分は消えるため、"
@@ -100,7 +102,9 @@ if cached and cached[0] == signature:
 else:
     with st.status("ファイルを読み取っています…", expanded=False) as status:
         bar = st.progress(0.0)
-        result = importer.import_files(files, ui.data_directory(), dry_run=True,
+        # keep_plan: 取り込む writes this preview's plan instead of reading the files a second time
+        result = importer.import_files(files, ui.data_directory(), dry_run=True, keep_plan=True,
+                                       user=user.strip() or LOCAL_USER,
                                        progress=lambda fraction, text: bar.progress(min(fraction, 1.0), text=text))
         status.update(label=f"読み取り完了: エラー {len(result.errors)} 件、警告 {len(result.warnings)} 件",
                       state="error" if result.errors else "complete")
@@ -223,8 +227,9 @@ if reason:
 if clicked:
     with st.status("取り込んでいます…", expanded=False) as status:
         bar = st.progress(0.0)
-        done = importer.import_files(files, ui.data_directory(), dry_run=False, user=user.strip() or None,
-                                     progress=lambda fraction, text: bar.progress(min(fraction, 1.0), text=text))
+        # the preview's plan if the data is unchanged since (else commit reads the files again); all or nothing
+        done = importer.commit(result, files, ui.data_directory(), user=user.strip() or LOCAL_USER,
+                               progress=lambda fraction, text: bar.progress(min(fraction, 1.0), text=text))
         status.update(label="完了" if done.written else "取り込めませんでした", state="complete" if done.written else "error")
     if done.errors:
         st.error("取り込めませんでした。データは取込前のままです。", icon=":material/error:")
