@@ -20,42 +20,26 @@ def _expr(value) -> pl.Expr:
 
 
 def grouped_digits(n: pl.Expr) -> pl.Expr:
-    """A non-negative integer with thousands separators: 1234567 → '1,234,567'."""
-    n = n.cast(pl.Int64)
-    groups = []
-    for k in range(6, 0, -1):
-        scale = 10 ** (3 * k)
-        part = ((n // scale) % 1000).cast(pl.Utf8)
-        groups.append(pl.when(n >= scale * 1000).then(part.str.zfill(3)).when(n >= scale).then(part))
-    last = (n % 1000).cast(pl.Utf8)
-    groups.append(pl.when(n >= 1000).then(last.str.zfill(3)).otherwise(last))
-    return pl.concat_str(groups, separator=",", ignore_nulls=True)
+    """A non-negative integer with thousands separators: 1234567 → '1,234,567' (a comma after every
+    three digits counted from the right: reversed, grouped, reversed back)."""
+    reversed_digits = n.cast(pl.Int64).cast(pl.Utf8).str.reverse()
+    return reversed_digits.str.replace_all(r"(\d{3})", "$1,").str.strip_chars_end(",").str.reverse()
 
 
-def _decimals(v: pl.Expr) -> pl.Expr:
-    """How many decimals a figure needs (0–4): the fewest that keep it as written to 6 places."""
-    exact = v.round(6)
-    out = pl.lit(4, pl.Int32)
-    for d in (3, 2, 1, 0):
-        out = pl.when((v.round(d) - exact).abs() < 1e-9).then(pl.lit(d, pl.Int32)).otherwise(out)
-    return out
-
-
-def plain_number(v: pl.Expr, decimals: pl.Expr | int | None = None) -> pl.Expr:
-    """|v| with separators and `decimals` places (default: as many as it needs, at most 4)."""
+def plain_number(v: pl.Expr, decimals: int | None = None) -> pl.Expr:
+    """|v| with separators: `decimals` places, or (None) as many as it needs up to 4 (12.5, 0.1235, 3)."""
     v = v.abs()
-    d = _decimals(v) if decimals is None else pl.lit(decimals, pl.Int32) if isinstance(decimals, int) else decimals
-    out = None
-    for places in range(0, 5):
-        rounded = v.round(places)
-        whole = rounded.floor()
-        text = grouped_digits(whole)
-        if places:
-            frac = ((rounded - whole) * 10**places).round(0).cast(pl.Int64).cast(pl.Utf8).str.zfill(places)
-            text = pl.concat_str([text, pl.lit("."), frac])
-        out = pl.when(d == places).then(text) if out is None else out.when(d == places).then(text)
-    huge = v.cast(pl.Utf8)
-    return pl.when(v >= _GROUPABLE).then(huge).otherwise(out.otherwise(huge))
+    places = 4 if decimals is None else decimals
+    scaled = (v * 10**places).round(0)
+    whole = grouped_digits(scaled // 10**places)
+    if places == 0:
+        text = whole
+    else:
+        frac = (scaled % 10**places).cast(pl.Int64).cast(pl.Utf8).str.zfill(places)
+        if decimals is None:
+            frac = frac.str.strip_chars_end("0")
+        text = pl.when(frac == "").then(whole).otherwise(pl.concat_str([whole, pl.lit("."), frac]))
+    return pl.when(v >= _GROUPABLE).then(v.cast(pl.Utf8)).otherwise(text)
 
 
 def _large_integer(v: pl.Expr) -> pl.Expr:

@@ -24,6 +24,7 @@ from . import charts, db, status, store, trajectory
 from . import format as fmt
 from .settings import SETTINGS, SettingError
 from .eras import format_fiscal_year
+from .parsing import format_value
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 # URL keys of the filters pages share (the same key on every page keeps a link alive across pages).
@@ -167,9 +168,12 @@ def fy_expr(column) -> pl.Expr:
 
 
 def value_text(value, unit: str | None = "", year=None) -> str:
-    """3,980万円（R6（2024））: a figure the Japanese way, with its fiscal year if given."""
-    return fmt.scalar(fmt.value_with_year(pl.col("v"), pl.col("u"), pl.col("y"), western_years()),
-                      v=None if value is None else float(value), u=unit or "", y=year)
+    """3,980万円（R6（2024））: a figure the Japanese way, with its fiscal year if given.
+    One value: the scalar twin of format.value (tests keep the two equal); a column goes through format."""
+    if value is None:
+        return fmt.NONE_TEXT
+    text = format_value(float(value), unit or "")
+    return f"{text}（{fy(year)}）" if year is not None else text
 
 
 def _rounded(v: float) -> float:
@@ -193,7 +197,8 @@ def change_text(value, unit: str | None = "") -> str:
 
 
 def ratio_text(value) -> str:
-    return fmt.scalar(fmt.ratio(pl.col("v")), v=None if value is None else float(value))
+    """0.834 → 83%: the scalar twin of format.ratio."""
+    return fmt.NONE_TEXT if value is None else f"{round(value * 100):,}%"  # round(): never 「-0%」
 
 
 def source_caption(text: str) -> None:
