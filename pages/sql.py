@@ -32,7 +32,7 @@ def run(sql: str, directory: str, version: str) -> sql_sandbox.SandboxResult | S
         return e
 
 
-def outcome(sql: str) -> sql_sandbox.SandboxResult | SandboxError:
+def outcome(sql: str, directory: str, version: str) -> sql_sandbox.SandboxResult | SandboxError:
     try:
         sql_sandbox.check_text(sql)  # a huge text is refused here, before it is hashed or sent
         with st.spinner(f"実行中…（最大 {sql_sandbox.TIME_LIMIT_SECONDS:g} 秒）"):
@@ -104,7 +104,7 @@ with right:
     st.button("実行", type="primary", icon=":material/play_arrow:", key="run")
 
     if sql and sql.strip():
-        answer = outcome(sql)
+        answer = outcome(sql, directory, version)
         if isinstance(answer, SandboxError):
             show_error(answer)
         else:
