@@ -155,7 +155,7 @@ def check_text(sql: str | None) -> str:
         raise SandboxError("empty", "SQL を入力してください。")
     if len(sql) > MAX_QUERY_CHARS:
         raise SandboxError("too_long", f"SQL 文が長すぎます（最大 {MAX_QUERY_CHARS:,} 文字、入力は {len(sql):,} 文字）。"
-                                       "表を絞るか、集計してから実行してください。")
+                                       "短くしてから実行してください。")
     return sql
 
 
