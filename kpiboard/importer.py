@@ -733,7 +733,7 @@ class _Planner:
                 return
             cols = schema.TABLES[table]["columns"]
             if isinstance(rows[0], Observation):  # by attribute: a mapping lookup per cell costs seconds here
-                new = pl.DataFrame({c: [getattr(r, c, None) for r in rows] for c in cols}, schema=cols)
+                new = pl.DataFrame([pl.Series(c, [getattr(r, c, None) for r in rows], dtype=t) for c, t in cols.items()])
             else:
                 new = pl.DataFrame([{c: r.get(c) for c in cols} for r in rows], schema=cols)
             current = self.t[table]
