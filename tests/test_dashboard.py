@@ -56,11 +56,14 @@ def test_overview_opens_populated_on_toyama_growth_strategy(embedded):
     at = run()
     assert at.selectbox(key="plan").value == "富山県｜富山県成長戦略"
     m = metrics(at)
-    assert m["－ 判定不能"] == "11 件" and m["◎ 達成"] == "0 件"
+    # the seeds stop at their baselines; the DCI score has a published FY2022 actual (21.7 ≥ 20 → 達成)
+    assert m["－ 判定不能"] == "10 件" and m["◎ 達成"] == "1 件"
     assert m["データの時点"] == "R6.11"
-    assert m["実績のある KPI"] == "0 / 11 件"
-    # no actuals in the seeds: the attention panel says why instead of staying empty
-    assert any("実績なし" in i.value for i in at.info)
+    assert m["実績のある KPI"] == "1 / 11 件"
+    assert any("遅れ・やや遅れの KPI はありません" in s.value for s in at.success)
+    listing = next(d.value for d in at.dataframe if "指標名" in d.value.columns)
+    reasons = set(listing["判定"])
+    assert {"－ 判定不能（実績なし）", "－ 判定不能（定性・評価の記録なし）", "◎ 達成"} == reasons
     area_table = at.dataframe[0].value
     assert len(area_table) == 6 and int(area_table["計"].sum()) == 11
 
@@ -80,7 +83,7 @@ def test_overview_abnf_method_counts_a_b_n_f(embedded):
 
 
 def test_overview_plan_without_kpis_points_to_initiatives(embedded):
-    at = run(plan="富山県｜富山県成長戦略アクションプラン 重点政策Ⅳ（進捗 R6.11）")
+    at = run(plan="富山県｜富山県 重点政策Ⅳ「超」効率的な自治体運営（進捗 R6.11）")
     assert any("KPI がありません" in i.value for i in at.info)
 
 
@@ -200,8 +203,9 @@ def test_indicator_status_filter_on_synthetic_data(synthetic):
 # ---- 比較 ------------------------------------------------------------------------------------
 
 def test_compare_degrades_gracefully_on_embedded_data(embedded):
+    # 富山県 and 福島県 each have a KPI judged on a published actual, but no indicator in common
     at = run("pages/compare.py")
-    assert any("判定できる KPI" in i.value for i in at.info)
+    assert any("都道府県 2 件を比較" in c.value for c in at.caption)
     assert any("共通の指標" in i.value for i in at.info)
 
 

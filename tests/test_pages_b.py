@@ -160,11 +160,12 @@ def test_initiatives_page_on_data_without_initiatives_says_so(tmp_path, monkeypa
 def test_data_filters_change_what_is_listed():
     at = page("data.py")
     assert not at.exception
-    assert metrics(at) == {"KPI": "11 件", "観測値": "12 件", "計画": "1 件"}  # 富山県成長戦略 by default
+    # 富山県成長戦略 by default: per-year targets stored once per year (2022–2026) and one published actual
+    assert metrics(at) == {"KPI": "11 件", "観測値": "20 件", "計画": "1 件"}
     at.selectbox(key="plan").select("すべての計画").run()
-    assert metrics(at)["KPI"] == "99 件" and metrics(at)["観測値"] == "403 件"
+    assert metrics(at)["KPI"] == "99 件" and metrics(at)["観測値"] == "413 件"
     at.multiselect(key="kind").select("actual").run()
-    assert metrics(at)["観測値"] == "7 件" and metrics(at)["KPI"] == "7 件"
+    assert metrics(at)["観測値"] == "10 件" and metrics(at)["KPI"] == "9 件"
     at.text_input(key="q").input("久留米").run()
     assert metrics(at)["KPI"] == "2 件"
 
@@ -175,7 +176,7 @@ def test_data_tables_carry_status_and_source_and_japanese_values():
     row = kpis.iloc[0]
     assert row["判定"] == "◎ 達成"
     assert row["実績値"] == "1万6,454人" and row["基準年度"] == "H27（2015）"
-    assert row["出典"].startswith("004_d32d1ff12dd82349.txt")
+    assert row["出典"].startswith("連携中枢都市圏における成果指標（KPI）の設定について（総務省）")
     at = page("data.py", plan="すべての計画", q="登録患者数", view="観測値")
     obs = at.dataframe[0].value
     assert set(obs["種類"]) == {"基準値", "目標値", "実績値"}
@@ -200,8 +201,8 @@ def test_data_downloads_are_offered():
 def test_sql_from_the_url_runs_and_shows_the_result():
     at = page("sql.py", sql="SELECT * FROM policy_categories")
     assert not at.exception
-    assert metrics(at)["結果"] == "27 行 × 12 列"
-    assert at.dataframe[-1].value.shape == (27, 12)
+    assert metrics(at)["結果"] == "27 行 × 15 列"  # policy categories with their note and source id/place
+    assert at.dataframe[-1].value.shape == (27, 15)
 
 
 def test_sql_example_fills_the_editor_and_runs():
