@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 
 from kpiboard import importer, schema, store, ui
+from kpiboard import format as fmt
 from kpiboard.importer_template import TEMPLATE_FILE_NAME, template_xlsx_bytes
 from kpiboard.parsing import format_value
 
@@ -33,7 +34,9 @@ with left:
         help="CSV の文字コード（UTF-8 / BOM付きUTF-8 / Shift_JIS）は自動で判別します。")
 # Never the server's login name: the page is shared; an empty field is recorded as LOCAL_USER.
 user = st.text_input("取込者名（変更履歴に残ります）", key="import_user", placeholder=LOCAL_USER)
-st.caption(f"取込先: {ui.data_directory()}")
+# The dataset's name, never the server's path to it (the page is shared).
+dataset = ui.table("dataset")
+st.caption("取込先: 表示中のデータ（" + fmt.md(dataset["name"][0] if dataset.height else "名前なし") + "）")
 if ui.data_directory() == store.EMBEDDED_DATA_DIR:
     st.caption("取込先は埋め込みデータ（data/）です。`python -m kpiboard build` で作り直すと取り込んだ分は消えるため、"
                "運用では環境変数 KPIBOARD_DATA_DIR で別のデータディレクトリを指定してください。")
@@ -48,7 +51,7 @@ def issues_frame(issues) -> pl.DataFrame:
 def show_done(done: dict) -> None:
     """What the last import changed: counts and the values it replaced (from observation_history)."""
     c = done["counts"]
-    st.success(f"取り込みました（{', '.join(done['files'])}）: 指標 新規 {c['kpis_new']}・更新 {c['kpis_updated']}、"
+    st.success(f"取り込みました（{fmt.md(', '.join(done['files']))}）: 指標 新規 {c['kpis_new']}・更新 {c['kpis_updated']}、"
                f"値 新規 {c['observations_new']}・更新 {c['observations_updated']}・変更なし {c['observations_unchanged']}"
                f"（取込ID {done['import_id']}）", icon=":material/check_circle:")
     replaced = ui.run("import_history", import_id=done["import_id"])
@@ -63,13 +66,11 @@ def history_table(frame: pl.DataFrame) -> None:
         pl.col("changed_at").str.slice(0, 19).str.replace("T", " ").alias("日時"), pl.col("user_name").alias("取込者"), pl.col("file_name").alias("ファイル"),
         pl.col("entity").alias("自治体"), pl.col("kpi_name").alias("指標名"),
         pl.col("value_kind").replace_strict(schema.VALUE_KIND_JA, default=pl.col("value_kind")).alias("種別"),
-        pl.col("fiscal_year").map_elements(ui.fy_formatter(), return_dtype=pl.Utf8).alias("年度"),
+        ui.fy_expr("fiscal_year").alias("年度"),
         pl.col("old_original_text").alias("以前の値（原文）"),
-        pl.struct("old_value", "unit").map_elements(lambda r: format_value(r["old_value"], r["unit"] or ""),
-                                                    return_dtype=pl.Utf8).alias("以前の値"),
+        fmt.value("old_value", pl.col("unit")).alias("以前の値"),
         pl.col("new_original_text").alias("新しい値（原文）"),
-        pl.struct("new_value", "unit").map_elements(lambda r: format_value(r["new_value"], r["unit"] or ""),
-                                                    return_dtype=pl.Utf8).alias("新しい値"),
+        fmt.value("new_value", pl.col("unit")).alias("新しい値"),
     )
     st.dataframe(view, hide_index=True, width="stretch")
     ui.source_caption("取込履歴（observation_history: 日時・ファイル名・取込者）")
@@ -207,8 +208,8 @@ with tab_sheet:
         st.dataframe(grid.style.apply(mark, axis=None), hide_index=True, width="stretch", key="import_grid")
         header_problems = [h for h, level in bad_headers.items() if level == "error"]
         st.caption(f"見出し行: {pv.header_row} 行目（{'横型: 1行1指標' if pv.layout == 'wide' else '縦型: 1行1値'}）"
-                   + (f"。読み取れない見出し: {'、'.join(header_problems)}" if header_problems else "")
-                   + (f"、文字コード: {pv.encoding}" if pv.encoding else "") + "。赤: エラー、黄: 警告。")
+                   + (f"。読み取れない見出し: {fmt.md('、'.join(header_problems))}" if header_problems else "")
+                   + (f"、文字コード: {fmt.md(pv.encoding)}" if pv.encoding else "") + "。赤: エラー、黄: 警告。")
         ui.source_caption(labels[pick])
     else:
         st.caption("表を読み取れませんでした（エラーを確認してください）。")
