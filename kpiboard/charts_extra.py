@@ -12,6 +12,7 @@ import re
 import plotly.graph_objects as go
 import polars as pl
 
+from . import citations
 from . import format as fmt
 from .charts import FONT_FAMILY, _layout, safe_label
 from .eras import format_fiscal_year
@@ -40,7 +41,7 @@ def wrap(text: str, width: int, max_lines: int | None = None, sep: str = "<br>")
     return sep.join(lines)
 
 
-def combined_source(sources, max_length: int = 120) -> str:
+def combined_source(sources, max_length: int = 120, heads: tuple[str, ...] = ()) -> str:
     """Several sources as one line: '004_… 施策ごとの… ア・イ・ウA' (shared start written once).
 
     Longer than `max_length`: only the documents, '003_….txt・000_….txt（各行の「出典」列）' — the
@@ -54,8 +55,7 @@ def combined_source(sources, max_length: int = 120) -> str:
     text = prefix + "・".join(s[len(prefix):] for s in items) if prefix else "／".join(items)
     if len(text) <= max_length:
         return text
-    files = dict.fromkeys(part.split(" ", 1)[0] for s in items for part in s.split("; "))
-    return "・".join(files) + "（箇所は各行の「出典」列）"
+    return citations.documents(items, heads) + "（箇所は各行の「出典」列）"
 
 
 def shorten(text: str, width: int) -> str:

@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from . import charts, db, status, store, trajectory
+from . import charts, citations, db, status, store, trajectory
 from . import format as fmt
 from .settings import SETTINGS, SettingError
 from .eras import format_fiscal_year
@@ -76,6 +76,16 @@ def table(name: str) -> pl.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _table_cached(name: str, directory: str, version: str) -> pl.DataFrame:
     return store.read_table(Path(directory), name)
+
+
+def source_heads() -> tuple[str, ...]:
+    """The documents cited in this data (kpiboard.citations), to name a document without its places."""
+    return _source_heads_cached(str(data_directory()), data_version())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _source_heads_cached(directory: str, version: str) -> tuple[str, ...]:
+    return citations.heads(store.read_table(Path(directory), "sources"))
 
 
 def manifest() -> dict:

@@ -56,7 +56,7 @@ if pick != ALL_INITIATIVES:
     f3.caption(fmt.md(charts_extra.shorten(chosen["title"][0], 60)))
 ids = chosen["initiative_id"].to_list()
 # the action plan's document and pages; each row's own section is in its 出典 column
-ap_source = (chosen["plan_source"][0] if chosen["plan_source"][0] else charts_extra.combined_source(chosen["source"])) \
+ap_source = (chosen["plan_source"][0] if chosen["plan_source"][0] else charts_extra.combined_source(chosen["source"], heads=ui.source_heads())) \
     if chosen.height else ""
 
 tabs = st.tabs(["施策一覧", "ロードマップ", "予算", "KGI→KPI→施策", "対応のないKPI・施策"], key="view", bind="query-params")
@@ -128,7 +128,7 @@ if tab_list.open is not False:
                         pl.col("note").alias("注"),
                         pl.col("source").alias("出典"),
                     ), hide_index=True, width="stretch")
-                    ui.source_caption(charts_extra.combined_source(facts["source"]))
+                    ui.source_caption(charts_extra.combined_source(facts["source"], heads=ui.source_heads()))
 
 if tab_roadmap.open is not False:
     with tab_roadmap:
@@ -213,7 +213,8 @@ if tab_tree.open is not False:
                               width="stretch")
             st.caption("KGI（計画のビジョン）→ 分野・戦略の柱 → KPI（枠の色・記号は進捗判定）→ 施策。"
                        "破線の矢印は文書に対応の記載がなく当方が読み取った対応、実線は文書に記載のある対応です。")
-            link_sources = charts_extra.combined_source(rows["link_source"].drop_nulls().unique(maintain_order=True), 60)
+            link_sources = charts_extra.combined_source(rows["link_source"].drop_nulls().unique(maintain_order=True), 60,
+                                                        heads=ui.source_heads())
             plan_source = f"{plan['plan']}（{plan['entity']}）の計画・KPI"
             ui.source_caption(plan_source + (f"／施策との対応: {link_sources}" if link_sources else ""))
             if kpi_count > 40:

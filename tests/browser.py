@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import tempfile
 import sys
 import time
 import urllib.request
@@ -32,7 +33,9 @@ def streamlit_server(data_dir: Path | None = None):
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # The server's log goes to a file: an unread pipe would fill up and stall a server that logs a lot.
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 60
@@ -43,7 +46,8 @@ def streamlit_server(data_dir: Path | None = None):
             except OSError:
                 time.sleep(0.3)
         else:
-            raise RuntimeError("streamlit did not start: " + proc.stdout.read1(10000).decode(errors="replace"))
+            log.seek(0)
+            raise RuntimeError("streamlit did not start: " + log.read(10000).decode(errors="replace"))
         yield url
     finally:
         proc.terminate()
@@ -51,6 +55,7 @@ def streamlit_server(data_dir: Path | None = None):
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
 
 
 @contextmanager

@@ -14,8 +14,7 @@ from typing import Callable
 
 import polars as pl
 
-from .. import db, status, store, trajectory
-from ..build import citation
+from .. import citations, db, status, store, trajectory
 from ..eras import format_fiscal_year
 from ..parsing import format_value
 from ..settings import SettingError
@@ -180,19 +179,9 @@ def rate_text(rate) -> str:
     return f"{rate * 100:,.1f}%"
 
 
-_FILE = re.compile(r"^(\S+\.(?:txt|csv|tsv|pdf|xlsx?|json|parquet|html?|docx?))(?:\s+(.*))?$", re.IGNORECASE)
-
-
 def split_source(source: str, heads: tuple[str, ...] = ()) -> tuple[str, str]:
-    """(document, place): 「title（publisher、date）」 and the section after it, for a citation that starts
-    with one of `heads` (the sources table's documents); 'file.txt 節 項' → ('file.txt', '節 項') for a
-    file named by an import; else the source whole."""
-    text = source.strip()
-    for head in heads:
-        if text.startswith(head):
-            return head, text[len(head):].strip()
-    m = _FILE.match(text)
-    return (m.group(1), m.group(2) or "") if m else (text, "")
+    """(document, place) of a citation (kpiboard.citations)."""
+    return citations.split(source, heads)
 
 
 def compact_sources(sources: list[str], limit: int | None = None, heads: tuple[str, ...] = ()) -> str:
@@ -302,8 +291,7 @@ def build_report(plan: str, entity: str | None = None, year: int | None = None, 
         paths = trajectory.expected_paths(evaluated, lambda years: db.run("evaluate", con, eval_years=years, **rule))
     finally:
         con.close()
-    documents = store.read_table(directory, "sources")
-    source_heads = tuple(sorted((citation(d, "") for d in documents.iter_rows(named=True)), key=len, reverse=True))
+    source_heads = citations.heads(store.read_table(directory, "sources"))
 
     kpi_ids = evaluated["kpi_id"].to_list()
     observations = store.read_table(directory, "observations").filter(pl.col("kpi_id").is_in(kpi_ids))
