@@ -13,6 +13,7 @@ an error there. Reading files and headers lives in `importer_read`.
 """
 from __future__ import annotations
 
+import gc
 import getpass
 import hashlib
 import os
@@ -21,11 +22,12 @@ import unicodedata
 import uuid
 from collections import Counter
 from collections.abc import Mapping
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import lru_cache
 from itertools import islice
+from operator import attrgetter
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -71,6 +73,7 @@ OBSERVATION_KEYS = ("entity", "plan", "kpi_name", "kpi_id", "item_code", "fiscal
                     "file", "sheet", "row", "column", "status", "old_value", "old_original_text")
 OBSERVATION_FIELDS = OBSERVATION_KEYS + ("period_start_fy", "period_end_fy", "part")  # + the table's own columns
 _OBSERVATION_FIELD_SET = frozenset(OBSERVATION_FIELDS)
+_KEEP = "現状維持"
 
 
 # ------------------------------------------------------------------------------------------ cells
@@ -82,7 +85,7 @@ def _key_text(text: str) -> str:
 
 def key(text) -> str:
     """Names compared the way people read them: full/half width, spaces and case do not matter."""
-    return _key_text(cell_text(text))
+    return _key_text(text if type(text) is str else cell_text(text))
 
 
 def parse_cell(raw, qualitative: bool = False, part: int | None = None) -> ParsedValue:
@@ -126,6 +129,7 @@ def try_parse_cell(raw, qualitative: bool = False) -> tuple[ParsedValue | None, 
         return None, str(e)
 
 
+@lru_cache(maxsize=4096)  # once per KPI row, the same few units
 def split_unit(unit: str) -> tuple[str, int]:
     """A unit with a multiplier → (base unit, factor): 千円 → (円, 1000), 百万円 → (円, 10**6), % → (%, 1)."""
     u = normalise_text(unit)
@@ -310,10 +314,13 @@ class _Planner:
         return cell.column.header if cell else default
 
     def source(self, rec: Record, column: str | None = None) -> str:
-        where = rec.file + (f" シート「{rec.sheet}」" if rec.sheet else "") + f" {rec.row}行目"
+        parts = rec.texts.get("\0source")  # asked for every value of the row: once per row
+        if parts is None:
+            where = rec.file + (f" シート「{rec.sheet}」" if rec.sheet else "") + f" {rec.row}行目"
+            parts = rec.texts["\0source"] = (where, rec.text("source"))
+        where, given = parts
         if column:
             where += f" 「{column}」列"
-        given = rec.text("source")
         return f"{given}（取込: {where}）" if given else where
 
     # -- entities, plans, areas
@@ -465,7 +472,7 @@ class _Planner:
         if len(self.r.errors) > errors_before:
             return
 
-        cell_units = Counter(o["unit"] for o in obs if o["unit"])
+        cell_units = Counter(o.unit for o in obs if o.unit)  # obs are Observations: attributes, not o["unit"]
         unit = base_unit if given_unit else (cell_units.most_common(1)[0][0] if cell_units else
                                              (existing["unit"] if existing else ""))
         if not given_unit and len(cell_units) > 1 and existing is None:
@@ -481,7 +488,7 @@ class _Planner:
         self.resolve_keep_targets(draft, obs, existing)
 
         if cumulative is None:
-            has_cum = any(o["cumulative_value"] is not None for o in obs)
+            has_cum = any(o.cumulative_value is not None for o in obs)
             cumulative = existing["cumulative"] if existing is not None else False
             if has_cum and not cumulative:
                 if existing is None:
@@ -542,13 +549,17 @@ class _Planner:
                 "status": status, "source": self.source(rec), "file": rec.file, "sheet": rec.sheet, "row": rec.row,
             })
         for o in obs:
-            o["kpi_id"] = row["kpi_id"]
+            o.kpi_id = row["kpi_id"]
             self.add_observation(o, entity, plan, row)
         if existing is None or row["plan_id"] in self.new_plans:
             years = self.plan_years.setdefault(plan["plan_id"], {})
             for o in obs:
-                span = years.setdefault(o["value_kind"], [o["fiscal_year"], o["fiscal_year"]])
-                span[0], span[1] = min(span[0], o["fiscal_year"]), max(span[1], o["fiscal_year"])
+                fy = o.fiscal_year
+                span = years.setdefault(o.value_kind, [fy, fy])
+                if fy < span[0]:
+                    span[0] = fy
+                if fy > span[1]:
+                    span[1] = fy
 
     def values(self, draft: _Draft, qualitative: bool, unit: str, factor: int) -> list[Observation]:
         """The observations of a draft's value cells (errors recorded, bad cells left out)."""
@@ -589,9 +600,10 @@ class _Planner:
             if memo:
                 self.parsed[memo] = parsed  # same text, same reading (never mutated below)
         kept_words = parsed.note and parsed.value is None  # 検討中 and friends: no value, kept as a note
-        if parsed.value is None and not kept_words and "現状維持" not in parsed.qualifiers:
+        keep = _KEEP in parsed.qualifier and _KEEP in parsed.qualifiers  # the substring first: split() is rare
+        if parsed.value is None and not kept_words and not keep:
             return None  # blank, ― , -: no value
-        if "現状維持" in parsed.qualifiers and value_kind != "target":
+        if keep and value_kind != "target":
             self.err(rec, column, f"「{parsed.original_text.strip()}」は目標値の列にだけ書けます")
             return None
         # the fiscal year: the header's (R5実績), the row's year column (基準年度 / 年度), or the cell's own period
@@ -638,18 +650,18 @@ class _Planner:
         if cell.ditto:  # keep what is written; say what it stood for
             notes.append(f"〃（上の行と同じ: {cell_text(cell.raw).strip()}）")
             original = "〃"
-        o = Observation(
-            value_kind=value_kind, fiscal_year=year_ref.fiscal_year, year_type=year_ref.year_type,
-            period_start_fy=start, period_end_fy=end, year_text=year_text, value=value,
-            unit=cell_unit or unit, qualifier=parsed.qualifier, cumulative_value=cum,
-            original_text=original, part=part, note=" / ".join(n for n in notes if n),
-            source=self.source(rec, column))
+        o = Observation.__new__(Observation)  # slots set directly: keyword arguments cost seconds for 600,000 values
+        o.value_kind, o.fiscal_year, o.year_type = value_kind, year_ref.fiscal_year, year_ref.year_type
+        o.period_start_fy, o.period_end_fy, o.year_text, o.value = start, end, year_text, value
+        o.unit, o.qualifier, o.cumulative_value = cell_unit or unit, parsed.qualifier, cum
+        o.original_text, o.part, o.note = original, part, " / ".join(n for n in notes if n)
+        o.source = self.source(rec, column)
         o.rec, o.cell = rec, cell
         return o
 
     def resolve_keep_targets(self, draft: _Draft, obs: list[dict], existing: dict | None) -> None:
         """現状維持（以上） as a target: keep the baseline, so the target's value is the baseline value."""
-        keep = [o for o in obs if o["value_kind"] == "target" and "現状維持" in o["qualifier"].split("・")]
+        keep = [o for o in obs if o.value_kind == "target" and _KEEP in o.qualifier and _KEEP in o.qualifier.split("・")]
         if not keep:
             return
         baselines = [o for o in obs if o["value_kind"] == "baseline" and o["value"] is not None]
@@ -670,7 +682,7 @@ class _Planner:
     def add_observation(self, o: Observation, entity: dict | None, plan: dict, kpi: dict) -> None:
         rec, cell = o.rec, o.cell
         o.rec = o.cell = None  # the row can be freed once planned
-        k = (o["kpi_id"], o["value_kind"], o["fiscal_year"])
+        k = (o.kpi_id, o.value_kind, o.fiscal_year)
         if k in self.obs:
             prev = self.obs[k]
             if not (_same_number(prev["value"], o["value"]) and prev["qualifier"] == o["qualifier"]):
@@ -679,9 +691,9 @@ class _Planner:
                          f"「{prev['original_text']}」と、この「{o['original_text']}」）")
             return
         # One dict per value serves both the table row and the result (two dicts cost ~0.5 GB for 600,000 values)
-        o.update(entity=entity["name"] if entity else "", plan=plan["name"], kpi_name=kpi["kpi_name"],
-                 item_code=kpi["item_code"] or "", file=rec.file, sheet=rec.sheet, row=rec.row,
-                 column=cell.column.header, status="new", old_value=None, old_original_text=None)
+        o.entity, o.plan, o.kpi_name = entity["name"] if entity else "", plan["name"], kpi["kpi_name"]
+        o.item_code, o.file, o.sheet, o.row = kpi["item_code"] or "", rec.file, rec.sheet, rec.row
+        o.column, o.status, o.old_value, o.old_original_text = cell.column.header, "new", None, None
         self.obs[k] = o
         self.r.observations.append(o)
 
@@ -733,7 +745,7 @@ class _Planner:
                 return
             cols = schema.TABLES[table]["columns"]
             if isinstance(rows[0], Observation):  # by attribute: a mapping lookup per cell costs seconds here
-                new = pl.DataFrame([pl.Series(c, [getattr(r, c, None) for r in rows], dtype=t) for c, t in cols.items()])
+                new = pl.DataFrame([pl.Series(c, _attribute_column(rows, c), dtype=t) for c, t in cols.items()])
             else:
                 new = pl.DataFrame([{c: r.get(c) for c in cols} for r in rows], schema=cols)
             current = self.t[table]
@@ -760,8 +772,17 @@ class _Planner:
         return out
 
     def _changed_obs(self) -> list[dict]:
-        status = {(x["kpi_id"], x["value_kind"], x["fiscal_year"]): x["status"] for x in self.r.observations}
-        return [o for k, o in self.obs.items() if status[k] != "unchanged"]
+        return [o for o in self.obs.values() if o.status != "unchanged"]  # the result's entries are these objects
+
+
+def _attribute_column(rows: list[Observation], name: str) -> list:
+    """One column of the observations table (a slot never set, or no slot: None)."""
+    if name in _OBSERVATION_FIELD_SET:
+        try:
+            return list(map(attrgetter(name), rows))
+        except AttributeError:
+            pass
+    return [getattr(r, name, None) for r in rows]
 
 
 def _scale(value: float, factor: int) -> float:
@@ -856,11 +877,30 @@ def _read_tables(directory: Path) -> dict[str, pl.DataFrame]:
     return {t: store.read_table(directory, t) for t in schema.TABLES}
 
 
+@contextmanager
+def _gc_paused():
+    """The cyclic collector off while a sheet is read: millions of acyclic cells and values made it rescan them
+    again and again (half of the time of a 100,000-row sheet). Turned back on as it was found."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def import_files(files: Iterable[tuple[str, bytes]], directory: Path | str | None = None, *, dry_run: bool = False,
                  user: str | None = None, progress: Callable[[float, str], None] | None = None,
                  now: datetime | None = None, keep_plan: bool = False) -> ImportResult:
     """Validate every file, then (unless dry_run, or any error, or nothing changed) write the changes.
     A dry run with keep_plan=True keeps the tables it would write in `result.plan`, for `commit`."""
+    with _gc_paused():
+        return _import_files(files, directory, dry_run, user, progress, now, keep_plan)
+
+
+def _import_files(files, directory, dry_run: bool, user: str | None, progress, now: datetime | None,
+                  keep_plan: bool) -> ImportResult:
     files = list(files)
     directory = Path(directory) if directory else store.data_dir()
     now = now or datetime.now().astimezone()

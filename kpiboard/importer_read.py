@@ -363,6 +363,8 @@ def one_line(text: str) -> str:
 
 def cell_text(value) -> str:
     """What the user sees in a cell, as text."""
+    if type(value) is str:  # nearly every call
+        return value
     if value is None:
         return ""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -650,19 +652,25 @@ def records(file: str, sheet: Sheet, layout: Layout) -> tuple[list[Record], list
     carried_rows: dict[str, list[int]] = {}
     skipped_blank_kpi: list[int] = []
     marker = layout.by_field("marker")
-    for index in range(layout.first_data_row - 1, len(sheet.rows)):
-        row = sheet.rows[index]
+    # per column, once: (column, index, field, 0 = attribute / 1 = value / 2 = marker, carried when blank)
+    plan = [(col, col.index, col.field, 1 if col.field in ("value_col", "value") else 2 if col.field == "marker" else 0,
+             col.field in CARRIED_FIELDS) for col in layout.columns]
+    rows = sheet.rows
+    for index in range(layout.first_data_row - 1, len(rows)):
+        row = rows[index]
         number = index + 1
+        width = len(row)
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
             continue
-        if marker and marker.index < len(row) and norm_header(row[marker.index]) in EXAMPLE_MARKS:
+        if marker and marker.index < width and norm_header(row[marker.index]) in EXAMPLE_MARKS:
             warnings.append(Issue(file, number, marker.header, "記入例の行を読み飛ばしました", sheet.name))
             continue
         rec = Record(file, sheet.name, number, layout.kind)
-        for col in layout.columns:
-            raw = row[col.index] if col.index < len(row) else None
+        values, cells = rec.values, rec.cells
+        for col, i, name, role, carries in plan:
+            raw = row[i] if i < width else None
             ditto = False
-            if isinstance(raw, str):
+            if type(raw) is str or isinstance(raw, str):
                 stripped = raw.strip()
                 if not stripped:
                     raw = None
@@ -672,19 +680,21 @@ def records(file: str, sheet: Sheet, layout: Layout) -> tuple[list[Record], list
                     raw = None
                 else:
                     ditto = stripped in DITTO
-            cell = Cell(raw, col, number)
             if ditto:
-                if previous.get(col.index) is None:
+                above = previous.get(i)
+                if above is None:
                     errors.append(Issue(file, number, col.header, "「〃」の上のセルに値がありません", sheet.name))
                     continue
-                cell = Cell(previous[col.index], col, number, ditto=True)
-            elif raw is None and col.field in CARRIED_FIELDS and previous.get(col.index) is not None:
-                cell = Cell(previous[col.index], col, number, carried=True)
-            if col.field == "value_col" or col.field == "value":
-                rec.values.append(cell)
-            elif col.field != "marker":
-                rec.cells[col.field] = cell
-            previous[col.index] = cell.raw
+                cell = Cell(above, col, number, True)
+            elif raw is None and carries and previous.get(i) is not None:
+                cell = Cell(previous[i], col, number, False, True)
+            else:
+                cell = Cell(raw, col, number)
+            if role == 1:
+                values.append(cell)
+            elif role == 0:
+                cells[name] = cell
+            previous[i] = cell.raw
         if not rec.text("kpi_name") and not rec.text("kpi_id"):
             if any(c.raw is not None and not c.ditto for c in rec.values):
                 errors.append(Issue(file, number, "指標名", "指標名が空欄です（値のある行には指標名が必要です）", sheet.name))
