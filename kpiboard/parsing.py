@@ -296,7 +296,7 @@ def format_value(value: float | None, unit: str = "") -> str:
     if value is None or value != value:
         return "―"
     if unit == "%":
-        return f"{value:,.{_decimals(value)}f}%"
+        return _number(value) + "%"
     sign = "-" if value < 0 else ""
     v = abs(value)
     if v >= 10**4 and v == int(v):
@@ -309,11 +309,9 @@ def format_value(value: float | None, unit: str = "") -> str:
         if v:
             chunks.append(f"{v:,}")
         return sign + "".join(chunks) + unit
-    return f"{sign}{v:,.{_decimals(v)}f}{unit}"
+    return f"{sign}{_number(v)}{unit}"
 
 
-def _decimals(value: float) -> int:
-    if value == int(value):
-        return 0
-    text = f"{value:.6f}".rstrip("0")
-    return min(len(text.split(".")[1]), 4)
+def _number(value: float) -> str:
+    """At most 4 decimals, as many as the figure needs: 12.5, 0.1235, 3 (format.plain_number's twin)."""
+    return f"{value:,.4f}".rstrip("0").rstrip(".")
