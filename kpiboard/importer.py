@@ -294,6 +294,8 @@ class _Planner:
         self.reported: set[str] = set()
         self.unknown_entities: set[str] = set()
         self.parsed: dict[tuple, ParsedValue] = {}
+        self.documents = {r["source_id"]: r for r in tables["sources"].to_dicts()} if "sources" in tables else {}
+        self.unknown_documents: set[str] = set()
         self.kpi_order: dict[str, int] = {}  # plan_id → the largest sort_order so far
         for r in self.kpis.values():
             self.kpi_order[r["plan_id"]] = max(self.kpi_order.get(r["plan_id"], 0), r["sort_order"] or 0)
@@ -317,11 +319,33 @@ class _Planner:
         parts = rec.texts.get("\0source")  # asked for every value of the row: once per row
         if parts is None:
             where = rec.file + (f" シート「{rec.sheet}」" if rec.sheet else "") + f" {rec.row}行目"
-            parts = rec.texts["\0source"] = (where, rec.text("source"))
+            parts = rec.texts["\0source"] = (where, rec.text("source") or self.cited(rec))
         where, given = parts
         if column:
             where += f" 「{column}」列"
         return f"{given}（取込: {where}）" if given else where
+
+    def cited(self, rec: Record) -> str:
+        """source_id/source_place (the embedded data's CSVs) → the readable source, as the build writes it: ids and
+        places separated by ';' in the same order. An id the sources table lacks is kept as written (and said once)."""
+        if not rec.text("source_id"):
+            return ""
+        from .build import citation
+
+        ids = [x.strip() for x in rec.text("source_id").split(";")]
+        places = [x.strip() for x in rec.text("source_place").split(";")]
+        places += [""] * (len(ids) - len(places))
+        out = []
+        for i, place in zip(ids, places):
+            if i in self.documents:
+                out.append(citation(self.documents[i], place))
+                continue
+            if i not in self.unknown_documents:
+                self.unknown_documents.add(i)
+                self.warn(rec, self.header(rec, "source_id", "source_id"),
+                          f"出典ID「{i}」は出典の一覧（sources）にありません。IDをそのまま出典として記録します")
+            out.append(f"{i} {place}".strip())
+        return "；".join(x for x in out if x)
 
     # -- entities, plans, areas
     def entity(self, name: str, rec: Record) -> dict | None:

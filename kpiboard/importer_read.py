@@ -401,6 +401,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "cumulative": ("累計", "累計指標", "累計の別", "cumulative"),
     "note": ("備考", "注記", "注", "note"),
     "source": ("出典", "出所", "データ出典", "source"),
+    # the embedded data's own CSVs (data/sources): a document of the sources table and the place in it
+    "source_id": ("出典id", "source_id"),
+    "source_place": ("出典箇所", "source_place"),
     "background": ("背景", "背景・考え方", "考え方", "設定の考え方", "background"),
     "department": ("担当課", "所管課", "担当部局", "担当", "所管", "department"),
     "marker": ("no", "no.", "№", "通し番号", "行番号", "#"),

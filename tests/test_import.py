@@ -161,6 +161,19 @@ def test_long_layout_of_the_embedded_sources_changes_nothing(tmp_path):
     assert store.directory_digest(data) == before
 
 
+def test_source_id_and_place_are_cited_like_the_build(tmp_path):
+    """source_id/source_place → 「title（publisher、date）place」 from the sources table; an unknown id is kept, said once."""
+    data = embedded_copy(tmp_path)
+    path = store.EMBEDDED_DATA_DIR / "sources" / "000" / "observations.csv"
+    r = importer.import_files([(path.name, path.read_bytes())], data, dry_run=True)
+    assert r.observations[0]["source"].startswith("富山県成長戦略のＫＰＩ（成果指標）について（富山県）KPIの背景・考え方")
+    text = path.read_text("utf-8-sig").replace("toyama-growth-strategy", "no-such-doc")
+    r = importer.import_files([(path.name, text.encode("utf-8"))], data, dry_run=True)
+    assert r.observations[0]["source"].startswith("no-such-doc KPIの背景・考え方")
+    assert [w.message for w in r.warnings if "no-such-doc" in w.message] == [
+        "出典ID「no-such-doc」は出典の一覧（sources）にありません。IDをそのまま出典として記録します"]
+
+
 # ------------------------------------------------------------------------------------------ storing
 
 def test_import_into_an_empty_directory_creates_a_valid_data_directory(tmp_path):
