@@ -158,5 +158,9 @@ def conform(table: str, frame: pl.DataFrame) -> pl.DataFrame:
             cols.append(pl.lit(None, dtype=dtype).alias(name))
     out = frame.select(cols)
     if spec["sort_by"] and out.height:
-        out = out.sort(spec["sort_by"], nulls_last=True, maintain_order=True)
+        # The order from the keys alone, then one column at a time: sorting the whole frame at once held about
+        # three copies of 600,000 imported rows (~250 MB); an order that is already right is kept as it is.
+        order = out.select(pl.arg_sort_by(spec["sort_by"], nulls_last=True, maintain_order=True)).to_series()
+        if not (order == pl.int_range(out.height, eager=True, dtype=order.dtype)).all():
+            out = pl.DataFrame([out.get_column(name).gather(order) for name in out.columns])
     return out
