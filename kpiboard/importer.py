@@ -168,7 +168,9 @@ class Observation(Mapping):
     """One value read from a file: its observations-table columns and what the result says about it, read as a
     mapping (o["value"]). Slots, not a dict: 600,000 values of a 100,000-row sheet as dicts take ~0.5 GB."""
 
-    __slots__ = OBSERVATION_FIELDS + ("rec", "cell")  # rec/cell: where it was read, until planned
+    # rec/cell: where it was read, until planned; source: composed when asked, from the row's part and `column`
+    # (one string per value held ~100 MB for 600,000 values)
+    __slots__ = tuple(f for f in OBSERVATION_FIELDS if f != "source") + ("rec", "cell", "_row_source", "_source")
 
     def __init__(self, **values):
         for name, value in values.items():
@@ -183,6 +185,23 @@ class Observation(Mapping):
         if name not in _OBSERVATION_FIELD_SET:
             raise KeyError(name)
         setattr(self, name, value)
+
+    @property
+    def source(self) -> str | None:
+        text = getattr(self, "_source", None)
+        if text is not None:
+            return text
+        parts = getattr(self, "_row_source", None)
+        if parts is None:
+            return None
+        where, given = parts
+        where += f" 「{self.column}」列"
+        return f"{given}（取込: {where}）" if given else where
+
+    @source.setter
+    def source(self, value) -> None:
+        self._source = value
+        self._row_source = None
 
     def __iter__(self):
         return iter(OBSERVATION_FIELDS)
@@ -316,14 +335,18 @@ class _Planner:
         return cell.column.header if cell else default
 
     def source(self, rec: Record, column: str | None = None) -> str:
-        parts = rec.texts.get("\0source")  # asked for every value of the row: once per row
-        if parts is None:
-            where = rec.file + (f" シート「{rec.sheet}」" if rec.sheet else "") + f" {rec.row}行目"
-            parts = rec.texts["\0source"] = (where, rec.text("source") or self.cited(rec))
-        where, given = parts
+        where, given = self.row_source(rec)
         if column:
             where += f" 「{column}」列"
         return f"{given}（取込: {where}）" if given else where
+
+    def row_source(self, rec: Record) -> tuple[str, str]:
+        """(where the row is, the source it names): asked for every value of the row, made once per row."""
+        parts = rec.texts.get("\0source")
+        if parts is None:
+            where = rec.file + (f" シート「{rec.sheet}」" if rec.sheet else "") + f" {rec.row}行目"
+            parts = rec.texts["\0source"] = (where, rec.text("source") or self.cited(rec))
+        return parts
 
     def cited(self, rec: Record) -> str:
         """source_id/source_place (the embedded data's CSVs) → the readable source, as the build writes it: ids and
@@ -679,7 +702,7 @@ class _Planner:
         o.period_start_fy, o.period_end_fy, o.year_text, o.value = start, end, year_text, value
         o.unit, o.qualifier, o.cumulative_value = cell_unit or unit, parsed.qualifier, cum
         o.original_text, o.part, o.note = original, part, " / ".join(n for n in notes if n)
-        o.source = self.source(rec, column)
+        o.column, o._row_source = column, self.row_source(rec)  # o.source: self.source(rec, column), when asked
         o.rec, o.cell = rec, cell
         return o
 
