@@ -239,8 +239,9 @@ def _read_xlsx_checked(name: str, data: bytes) -> list[Sheet]:
 
 
 def _read_sheet(name: str, book, ws, cells: int) -> Sheet:
-    """One worksheet, streamed with openpyxl's parser (read-only cells cost twice the time and pad every row to the
-    sheet's declared width, which a hostile file sets to 16,384 columns)."""
+    """One worksheet, streamed (read-only cells cost twice the time and pad every row to the sheet's declared width,
+    which a hostile file sets to 16,384 columns). openpyxl reads the book (styles, shared strings, dates); the rows
+    are walked here, with openpyxl's own cell parser for every cell but plain numbers and shared strings."""
     from openpyxl.worksheet._reader import WorkSheetParser
 
     percent: dict[int, bool] = {}
@@ -248,33 +249,121 @@ def _read_sheet(name: str, book, ws, cells: int) -> Sheet:
     with ws._get_source() as src:
         parser = WorkSheetParser(src, ws._shared_strings, data_only=True, epoch=book.epoch,
                                  date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
-        for index, found in parser.parse():
+        merges: list[str] = []
+        for index, found in _sheet_rows(parser, src, merges):
             if index <= len(rows):
                 continue  # a row out of order: openpyxl's reader drops it too
-            width = max((c["column"] for c in found), default=0)
+            width = max((c[0] for c in found), default=0)
             _check_size(name, index, width, cells, ws.title)
             while len(rows) < index - 1:
                 rows.append([])
             row = [None] * width
-            for c in found:
-                row[c["column"] - 1] = _xlsx_value(c, book, percent)
+            for column, value, style in found:
+                row[column - 1] = _xlsx_value(value, style, book, percent)
             cells += width
             rows.append(row)
-        merges = [m.ref for m in getattr(parser.merged_cells, "mergeCell", None) or []]
     while rows and all(v is None for v in rows[-1]):
         rows.pop()
     _fill_merges(name, ws.title, rows, merges)
     return Sheet(ws.title, rows)
 
 
-def _xlsx_value(cell: dict, book, percent: dict[int, bool]):
-    value = cell["value"]
+def _sheet_rows(parser, src, merges: list[str]):
+    """(row number, [(column, value, style id)]) of each <row>, as openpyxl's WorkSheetParser.parse would give them,
+    with the same XML parser, at two thirds of its cost: the two common cells (a number, a shared string) are read
+    here; any other cell goes to `parser.parse_cell`. Merged ranges are appended to `merges`."""
+    from openpyxl.utils.cell import coordinate_to_tuple
+    from openpyxl.worksheet._reader import (CF_TAG, COL_BREAK_TAG, COL_TAG, CUSTOM_VIEWS_TAG, EXT_TAG, FILTER_TAG,
+                                            FORMAT_TAG, HEADER_TAG, HYPERLINK_TAG, LEGACY_TAG, MARGINS_TAG, MERGE_TAG,
+                                            PAGE_TAG, PRINT_TAG, PROPERTIES_TAG, PROT_TAG, ROW_BREAK_TAG, ROW_TAG,
+                                            SCENARIOS_TAG, TABLE_TAG, VALIDATION_TAG, VALUE_TAG, VIEWS_TAG, AutoFilter,
+                                            DataValidationList, HeaderFooter, HyperlinkList, MergeCells, PageMargins,
+                                            PrintOptions, PrintPageSetup, ScenarioList, SheetFormatProperties,
+                                            SheetViewList, TablePartList, WorksheetProperties, _cast_number, iterparse)
+
+    properties = {  # what openpyxl's parse reads besides rows: read the same way, so that it fails the same way
+        PRINT_TAG: ('print_options', PrintOptions), MARGINS_TAG: ('page_margins', PageMargins),
+        PAGE_TAG: ('page_setup', PrintPageSetup), HEADER_TAG: ('HeaderFooter', HeaderFooter),
+        FILTER_TAG: ('auto_filter', AutoFilter), VALIDATION_TAG: ('data_validations', DataValidationList),
+        PROPERTIES_TAG: ('sheet_properties', WorksheetProperties), VIEWS_TAG: ('views', SheetViewList),
+        FORMAT_TAG: ('sheet_format', SheetFormatProperties), SCENARIOS_TAG: ('scenarios', ScenarioList),
+        TABLE_TAG: ('tables', TablePartList), HYPERLINK_TAG: ('hyperlinks', HyperlinkList),
+        MERGE_TAG: ('merged_cells', MergeCells)}
+    dispatcher = {COL_TAG: parser.parse_column_dimensions, PROT_TAG: parser.parse_sheet_protection,
+                  EXT_TAG: parser.parse_extensions, CF_TAG: parser.parse_formatting, LEGACY_TAG: parser.parse_legacy,
+                  ROW_BREAK_TAG: parser.parse_row_breaks, COL_BREAK_TAG: parser.parse_col_breaks,
+                  CUSTOM_VIEWS_TAG: parser.parse_custom_views}
+    strings, dates = parser.shared_strings, parser.date_formats
+    columns: dict[str, int] = {}  # "AB" → 28
+    digits = "0123456789"
+    row_counter = 0
+    for _, element in iterparse(src):  # openpyxl's parser (defusedxml when installed)
+        tag = element.tag
+        if tag != ROW_TAG:
+            if tag in dispatcher:
+                dispatcher[tag](element)
+                element.clear()
+            elif tag in properties:
+                name, kind = properties[tag]
+                setattr(parser, name, kind.from_tree(element))
+                element.clear()
+            continue
+        number = element.get("r")
+        if number is not None:
+            try:
+                row_counter = int(number)
+            except ValueError:
+                value = float(number)
+                if not value.is_integer():
+                    raise ValueError(f"{number} is not a valid row number") from None
+                row_counter = int(value)
+        else:
+            row_counter += 1
+        col_counter = 0
+        found = []
+        for c in element:
+            kind, coordinate, style = c.get("t"), c.get("r"), c.get("s")
+            column = None
+            if coordinate:
+                letters = coordinate.rstrip(digits)
+                column = columns.get(letters) if len(letters) < len(coordinate) else None
+                if column is None:
+                    column = coordinate_to_tuple(coordinate)[1]  # raises for a bad coordinate, as openpyxl does
+                    if letters and len(letters) < len(coordinate) and coordinate[len(letters):].isascii():
+                        columns[letters] = column
+            if (kind is None or kind == "n" or kind == "s") and (style is None or style.isascii() and style.isdigit()):
+                style = int(style) if style else 0
+                value = c.findtext(VALUE_TAG) or None
+                if value is not None:
+                    if kind == "s":
+                        value = strings[int(value)]
+                    elif style in dates:
+                        value = _DATE  # openpyxl converts it (and says when it cannot)
+                    else:
+                        value = _cast_number(value)
+                if value is not _DATE:
+                    col_counter = column if coordinate else col_counter + 1
+                    found.append((col_counter, value, style))
+                    continue
+            parser.row_counter, parser.col_counter = row_counter, col_counter
+            cell = parser.parse_cell(c)
+            col_counter = parser.col_counter
+            found.append((cell["column"], cell["value"], cell["style_id"]))
+        element.clear()
+        yield row_counter, found
+    merges.extend(m.ref for m in getattr(parser.merged_cells, "mergeCell", None) or [])
+
+
+_DATE = object()
+
+
+def _xlsx_value(value, style, book, percent: dict[int, bool]):
     if isinstance(value, str):
         return value if value.strip() else None
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, (int, float)):
-        style = cell.get("style_id") or 0
+        style = style or 0
         if style not in percent:
             percent[style] = "%" in _number_format(book, style)
         if percent[style]:
