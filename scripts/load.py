@@ -329,6 +329,9 @@ def run_load(url: str, sessions: int = 20, duration: float = 120.0, pid: int | N
 
 def run_with_server(sessions: int = 20, duration: float = 120.0, env: dict | None = None, **kwargs) -> Report:
     with Server(env) as server:
+        # One visit to the start page first, as on a server somebody has opened: a fresh server's very first
+        # deep links can run before the app shell (Streamlit's pages-folder mode; tests/test_cold_start.py).
+        run_load(server.url, 1, 1, pages=[""], max_runs=1)
         report = run_load(server.url, sessions, duration, pid=server.proc.pid, **kwargs)
         report.server_log_tracebacks = server.output().count("Traceback")
     return report

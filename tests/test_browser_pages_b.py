@@ -110,7 +110,7 @@ def test_data_text_filter_and_csv_download(server, page):
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert len(rows) == 2
     assert {r["指標名"] for r in rows} == {"参加医療機関数", "登録患者数"}
-    assert all(r["判定"] == "◎ 達成" and r["出典"].startswith("004_") for r in rows)
+    assert all(r["判定"] == "◎ 達成" and r["出典"].startswith("連携中枢都市圏における成果指標（KPI）の設定について（総務省）") for r in rows)
     assert {r["実績値"] for r in rows} == {"270.0", "16454.0"}  # numbers stay numbers in the download
 
 

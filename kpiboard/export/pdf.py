@@ -13,8 +13,11 @@ from .html import document, esc, print_font_stack
 
 
 def footer(report: Report) -> str:
-    files = "、".join(report.source_files[:3]) + (" ほか" if len(report.source_files) > 3 else "")
-    left = (f"{report.plan}｜データ時点 {report.data_as_of or '―'}｜出典: {files}（各表の下と巻末に該当箇所）"
+    # one line beside the page number: the first document, shortened; all of them are on each page and at the end
+    first = report.source_files[0] if report.source_files else "―"
+    first = first if len(first) <= 40 else first[:39] + "…"
+    others = f" ほか{len(report.source_files) - 1}件" if len(report.source_files) > 1 else ""
+    left = (f"{report.plan}｜データ時点 {report.data_as_of or '―'}｜出典: {first}{others}（各表の下と巻末に該当箇所）"
             f"｜判定: {report.method_label}")
     if report.synthetic:
         left = "合成データ（架空の数値）｜" + left
