@@ -82,7 +82,8 @@ if ui.presenting():
         st.button("✕ 発表モードを終了", key="leave_presentation", on_click=_leave_presentation, type="secondary")
 
 try:
-    nav.run()
+    with ui.page_slot():
+        nav.run()
 except Exception:
     if st.get_option("global.appTest"):
         raise  # under AppTest the tests see the exception itself (at.exception)
