@@ -56,17 +56,6 @@ class Settings:
             raise SettingError("判定基準は「順調 ≥ 概ね順調 ≥ やや遅れ」の順に大きくしてください。")
         return on, mostly, slightly
 
-    def almost_tolerance(self, value=None) -> float:
-        s = self._by_name["almost_tolerance"]
-        if value is None:
-            return s.default  # type: ignore[return-value]
-        try:
-            v = float(value)
-        except (TypeError, ValueError):
-            raise SettingError("「ほぼ」の許容幅は数（例 0.05）で指定してください。") from None
-        if not s.minimum <= v <= s.maximum:
-            raise SettingError(f"「ほぼ」の許容幅は {s.minimum:g}～{s.maximum:g} で指定してください（{v:g}）。")
-        return v
 
 
 BAND_SETTINGS = ("band_on_track", "band_mostly", "band_slightly")

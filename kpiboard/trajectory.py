@@ -9,7 +9,7 @@ These are descriptions of a trajectory, not the progress rules (those live in qu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterable
 
 import polars as pl
 
@@ -95,11 +95,11 @@ def path_years(kpi: dict) -> range:
     return range(int(start), int(tfy) + 1)
 
 
-def expected_paths(evaluated: pl.DataFrame, evaluate_years: Callable[[tuple[int, ...]], pl.DataFrame]
+def expected_paths(kpis: Iterable[dict], evaluate_years: Callable[[tuple[int, ...]], pl.DataFrame]
                    ) -> dict[str, list[tuple[int, float]]]:
-    """{kpi_id: [(fiscal year, expected value)]} for every KPI of `evaluated`, read from the rules:
+    """{kpi_id: [(fiscal year, expected value)]} for rows of the evaluate query, read from the rules:
     `evaluate_years(years)` runs evaluate.sql for those years (one query for all KPIs)."""
-    spans = {r["kpi_id"]: path_years(r) for r in evaluated.iter_rows(named=True)}
+    spans = {r["kpi_id"]: path_years(r) for r in kpis}
     years = sorted({y for span in spans.values() for y in span})
     if not years:
         return {}

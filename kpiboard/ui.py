@@ -491,11 +491,7 @@ def open_kpi(kpi_id: str) -> None:
 def expected_path(kpi: dict) -> list[tuple[int, float]]:
     """(fiscal year, expected value) for each year of the KPI's line, from the rules (evaluate over those
     years), so the chart's expected path is exactly what the status uses."""
-    years = tuple(trajectory.path_years(kpi))
-    if not years:
-        return []
-    paths = trajectory.expected_paths(pl.DataFrame([kpi], strict=False).select("kpi_id", "baseline_fy", "target_fy", "eval_fy"),
-                                      lambda ys: evaluate(kpi_id=kpi["kpi_id"], eval_years=ys))
+    paths = trajectory.expected_paths([kpi], lambda years: evaluate(kpi_id=kpi["kpi_id"], eval_years=years))
     return paths.get(kpi["kpi_id"], [])
 
 

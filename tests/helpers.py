@@ -61,3 +61,17 @@ def run_app(page: str | None = None, **query):
     if page:
         at.switch_page(page).run()
     return at
+
+
+def load_script():
+    """scripts/load.py as a module (the load run and the cold-start test drive the server with it)."""
+    import importlib.util
+    import sys
+
+    if "load" in sys.modules:
+        return sys.modules["load"]
+    spec = importlib.util.spec_from_file_location("load", store.PACKAGE_ROOT / "scripts" / "load.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["load"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module

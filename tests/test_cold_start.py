@@ -5,25 +5,14 @@ Before kpiboard/warmup.py, half of them failed with "partially initialized modul
 for the first time at once trip Python's import-deadlock detection. Sessions speak Streamlit's websocket
 protocol (scripts/load.py), so eight of them cost no browser.
 """
-import importlib.util
-import sys
-
 import pytest
 
-from kpiboard.store import PACKAGE_ROOT
+from helpers import load_script
 
 pytestmark = pytest.mark.browser
 
 
-def _load():
-    spec = importlib.util.spec_from_file_location("load", PACKAGE_ROOT / "scripts" / "load.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["load"] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-load = _load()
+load = load_script()
 
 
 def first_requests(pages: list[str]) -> dict:

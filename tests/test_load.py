@@ -1,25 +1,14 @@
 """A short load run (scripts/load.py): 8 sessions for 20 s over every page, /_stcore/health polled meanwhile.
 `python scripts/load.py` runs the full 20 sessions × 120 s and prints the figures."""
-import importlib.util
-import sys
-
 import pytest
 
-from kpiboard.store import PACKAGE_ROOT
+from helpers import load_script
 
 pytestmark = pytest.mark.browser
 
 
-def _load():
-    spec = importlib.util.spec_from_file_location("load", PACKAGE_ROOT / "scripts" / "load.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["load"] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_eight_sessions_for_twenty_seconds():
-    load = _load()
+    load = load_script()
     report = load.run_with_server(sessions=8, duration=20, page_timeout=60)
     s = report.summary()
     print(s)

@@ -288,7 +288,7 @@ def build_report(plan: str, entity: str | None = None, year: int | None = None, 
                     band_on_track=bands[0], band_mostly=bands[1], band_slightly=bands[2])
         evaluated = db.run("evaluate", con, eval_year=year, **rule)
         # The charts' expected paths: the same rule at every year of each KPI's line (evaluate.sql).
-        paths = trajectory.expected_paths(evaluated, lambda years: db.run("evaluate", con, eval_years=years, **rule))
+        paths = trajectory.expected_paths(evaluated.iter_rows(named=True), lambda years: db.run("evaluate", con, eval_years=years, **rule))
     finally:
         con.close()
     source_heads = citations.heads(store.read_table(directory, "sources"))
