@@ -73,6 +73,9 @@ def _point(text: str) -> tuple[int, str]:
     return year, "fiscal"
 
 
+_TRAILING_WORDS = re.compile(r"(?<=[\d年度元])(?:中|末|内|まで|頃|ごろ|時点|当初)$")
+
+
 def parse_year(text: str) -> YearRef:
     """Parse `R4`, `令和元年度`, `H31`, `R2.3`, `2020年度`, `2021年`, `R⑥`, `H27～R1`, `2014～2019年`."""
     return _parse_year(str(text))
@@ -82,7 +85,8 @@ def parse_year(text: str) -> YearRef:
 def _parse_year(raw: str) -> YearRef:
     if len(raw) > MAX_YEAR_CHARS:  # nothing to read in it, and the message would quote all of it
         raise YearParseError(f"年度「{raw[:20]}…」が長すぎます（{len(raw):,}文字）")
-    norm = normalise(raw)
+    # R5年度中, R7年度末, R8まで: the year is what is written before the word
+    norm = _TRAILING_WORDS.sub("", normalise(raw)) or normalise(raw)
     if not norm:
         raise YearParseError("年度が空です")
     for sep in _SPAN_SEPARATORS:

@@ -34,7 +34,7 @@ from typing import Callable, Iterable
 import polars as pl
 
 from . import schema, store
-from .eras import YearParseError, YearRef, parse_year, value_span
+from .eras import YearParseError, YearRef, format_fiscal_year as _fy_text, parse_year, value_span
 from .importer_read import (HEADER_SEARCH_ROWS, MAX_FILE_BYTES, SKIPPED_SHEETS, Cell, FileRejected, Issue, Record,
                             cell_text, find_layout, norm_header, number_text, read_file, records)
 from .parsing import MAX_DIGITS, MULTIPLIERS, ParsedValue, ValueParseError, format_value, normalise_text, parse_value
@@ -74,6 +74,7 @@ OBSERVATION_KEYS = ("entity", "plan", "kpi_name", "kpi_id", "item_code", "fiscal
 OBSERVATION_FIELDS = OBSERVATION_KEYS + ("period_start_fy", "period_end_fy", "part")  # + the table's own columns
 _OBSERVATION_FIELD_SET = frozenset(OBSERVATION_FIELDS)
 _KEEP = "現状維持"
+MAX_YEARLY_TARGET_YEARS = 30  # a yearly target laid out over more years than any plan has is cut to the last 30
 
 
 # ------------------------------------------------------------------------------------------ cells
@@ -170,7 +171,9 @@ class Observation(Mapping):
 
     # rec/cell: where it was read, until planned; source: composed when asked, from the row's part and `column`
     # (one string per value held ~100 MB for 600,000 values)
-    __slots__ = tuple(f for f in OBSERVATION_FIELDS if f != "source") + ("rec", "cell", "_row_source", "_source")
+    # per_year: read as a yearly target (32名以上／年), until its years are laid out
+    __slots__ = tuple(f for f in OBSERVATION_FIELDS if f != "source") + ("rec", "cell", "per_year", "_row_source",
+                                                                           "_source")
 
     def __init__(self, **values):
         for name, value in values.items():
@@ -533,6 +536,7 @@ class _Planner:
                 direction, inferred = infer_direction(obs, unit)
                 self.warn(rec, self.header(rec, "direction", "方向"), inferred)
         self.resolve_keep_targets(draft, obs, existing)
+        yearly = self.lay_out_yearly_targets(obs, plan)
 
         if cumulative is None:
             has_cum = any(o.cumulative_value is not None for o in obs)
@@ -555,7 +559,8 @@ class _Planner:
                                  f"方向は推定: {inferred}" if inferred else "") if n]
             row = {"kpi_id": kpi_id, "plan_id": plan["plan_id"], "area_code": area_code, "item_code": item or None,
                    "measure": measure, "kpi_name": name, "indicator_id": ID_PREFIX + _h("indicator", key(name)),
-                   "unit": unit, "direction": direction, "kind": kind, "cumulative": cumulative, "statement": None,
+                   "unit": unit, "direction": direction, "kind": kind, "cumulative": cumulative,
+                   "per_year_target": yearly, "statement": None,
                    "background": background, "sort_order": order, "note": " / ".join(notes) or None,
                    "synthetic": False, "source": self.source(rec)}
             self.kpis[kpi_id] = self.kpi_rows[kpi_id] = row
@@ -567,15 +572,18 @@ class _Planner:
             changes = []
             updates = {"unit": unit if given_unit else None, "direction": direction if given_direction or given_kind else None,
                        "kind": kind if given_direction or given_kind else None, "cumulative": cumulative if given_cum else None,
-                       "measure": measure, "background": background, "area_code": area_code}
+                       "measure": measure, "background": background, "area_code": area_code,
+                       "per_year_target": True if yearly else None}
             labels = {"unit": "単位", "direction": "方向", "kind": "種類", "cumulative": "累計", "measure": "施策",
-                      "background": "背景", "area_code": "分野"}
+                      "background": "背景", "area_code": "分野", "per_year_target": "毎年の目標"}
             for col, new in updates.items():
                 if new is not None and new != existing[col] and not (isinstance(new, str) and key(new) == key(existing[col])):
                     row[col] = new
                     if col == "area_code":
                         old_area = self.areas.get((row["plan_id"], existing[col]), {}).get("area_name", existing[col])
                         changes.append(f"分野: {old_area or '（なし）'} → {area_name}")
+                    elif col == "per_year_target":
+                        changes.append("目標を毎年の目標として扱う")
                     elif col != "kind":
                         changes.append(f"{labels[col]}: {existing[col]} → {new}")
             if changes:
@@ -703,8 +711,41 @@ class _Planner:
         o.unit, o.qualifier, o.cumulative_value = cell_unit or unit, parsed.qualifier, cum
         o.original_text, o.part, o.note = original, part, " / ".join(n for n in notes if n)
         o.column, o._row_source = column, self.row_source(rec)  # o.source: self.source(rec, column), when asked
-        o.rec, o.cell = rec, cell
+        o.rec, o.cell, o.per_year = rec, cell, parsed.per_year and value_kind == "target"
         return o
+
+    def lay_out_yearly_targets(self, obs: list[Observation], plan: dict) -> bool:
+        """A yearly target (32名以上／年, 年約2%, 毎年5件) holds for every fiscal year of its period: one target per
+        year (PRODUCT.md rule 5). The period is the cell's own span (R4～R8), else the plan's period up to the
+        target's year, else from the year after the baseline. A target already written for a year (a row per
+        year, or an R5目標 column) is kept as written."""
+        yearly = [o for o in obs if o.per_year and o.value is not None]
+        if not yearly:
+            return False
+        written = {o.fiscal_year for o in obs if o.value_kind == "target"}
+        baselines = [o.fiscal_year for o in obs if o.value_kind == "baseline"]
+        for o in yearly:
+            if o.period_start_fy is not None and o.period_start_fy < o.period_end_fy:
+                start, end = o.period_start_fy, o.period_end_fy
+            else:
+                end = o.fiscal_year
+                start = min(plan.get("period_start_fy") or (max(baselines) + 1 if baselines else end), end)
+            start = max(start, end - MAX_YEARLY_TARGET_YEARS + 1)
+            missing = [fy for fy in range(start, end + 1) if fy not in written]
+            if not missing:
+                continue
+            o.note = " / ".join(n for n in (o.note, f"毎年の目標（{_fy_text(start)}～{_fy_text(end)}の各年度に同じ目標）")
+                                if n)
+            for fy in missing:
+                copy = Observation.__new__(Observation)
+                for name in Observation.__slots__:
+                    if hasattr(o, name):
+                        setattr(copy, name, getattr(o, name))
+                copy.fiscal_year = copy.period_start_fy = copy.period_end_fy = fy
+                copy.year_type, copy.year_text = "fiscal", _fy_text(fy)
+                obs.append(copy)
+                written.add(fy)
+        return True
 
     def resolve_keep_targets(self, draft: _Draft, obs: list[dict], existing: dict | None) -> None:
         """現状維持（以上） as a target: keep the baseline, so the target's value is the baseline value."""

@@ -19,6 +19,9 @@ DITTO_MARKS = {"〃", "\u3003", "同上", "\"", "''"}
 # Words that mean "no value (yet)"; kept as the note rather than rejected.
 NO_VALUE_WORDS = {"検討中", "調査中", "集計中", "未集計", "未定", "非公表", "対象外", "未実施", "精査中", "算定中", "未把握"}
 SUFFIX_QUALIFIERS = ("以上", "以下", "以内", "未満", "超", "程度", "見込み", "見込", "前後", "（見込み）")
+# Words before a number that make it a yearly figure (年約2%, 毎年5件, 年間50万人), longest first.
+PER_YEAR_PREFIXES = ("毎年度", "各年度", "毎年", "年間", "年率", "年度", "年")
+_PER_YEAR_FOLLOWERS = ("約", "ほぼ", "概ね", "おおむね", "+", "-") + tuple(MINUS_SIGNS)
 # 全国上位 = a national rank of 10 or better (PRODUCT.md).
 TOP_RANK = 10
 
@@ -52,6 +55,7 @@ class ParsedValue:
     is_ditto: bool = False  # 〃: the caller takes the cell above
     original_text: str = ""
     parts: list["ParsedValue"] = field(default_factory=list)
+    per_year: bool = False  # 32名以上／年, 年約2%, 毎年5件: a target that holds for every fiscal year (PRODUCT.md rule 5)
 
     @property
     def qualifiers(self) -> list[str]:
@@ -206,6 +210,17 @@ def parse_value(text: object, part: int | None = None) -> ParsedValue:
     if _spaced_numbers(s):
         raise ValueParseError(f"「{raw}」に数値が複数あります（1セルに1つの値を記入してください）")
     s = s.replace(" ", "")
+    # 検討中（R5）, ―（R6）, 検討中（見込み）: a no-value word or mark with a period or qualifier beside it
+    if s in NONE_MARKS or s in NO_VALUE_WORDS:
+        words = ([s] if s in NO_VALUE_WORDS else []) + notes
+        return ParsedValue(None, qualifier="・".join(dict.fromkeys(qualifiers)), note="・".join(words),
+                           period=period, original_text=original)
+    per_year = False
+    for prefix in PER_YEAR_PREFIXES:
+        rest = s[len(prefix):]
+        if s.startswith(prefix) and rest[:1] and (rest[0].isdecimal() or rest.startswith(_PER_YEAR_FOLLOWERS)):
+            per_year, s = True, rest  # 年度末100 stays an error: 末 is neither a number nor a qualifier
+            break
 
     if s.startswith("現状維持"):
         rest = s[len("現状維持"):]
@@ -239,11 +254,14 @@ def parse_value(text: object, part: int | None = None) -> ParsedValue:
                 qualifiers.append("見込み" if q.startswith(("見込", "（見込")) else q)
                 s = s[: -len(q)]
                 changed = True
-    # 32名以上/年: the per-year suffix sits after the qualifier
+    # 32名以上/年: the per-year suffix sits after the qualifier; a yearly target keeps 名 as its unit
     per = ""
-    m = re.search(r"(/|／|毎)(年|月|日)$", s)
+    m = re.search(r"(/|毎)(年度|年|月|日)$", s)
     if m:
-        per = "/" + m.group(2)
+        if m.group(2).startswith("年"):
+            per_year = True
+        else:
+            per = "/" + m.group(2)
         s = s[: m.start()]
         for q in SUFFIX_QUALIFIERS:
             if s.endswith(q):
@@ -282,6 +300,7 @@ def parse_value(text: object, part: int | None = None) -> ParsedValue:
         cumulative_value=cumulative_value,
         multiplier=multiplier,
         original_text=original,
+        per_year=per_year,
     )
 
 

@@ -143,8 +143,10 @@ ratios AS (
              WHEN direction LIKE 'maintain%' THEN NULL
              WHEN b IS NOT NULL AND t <> b THEN (a - b) / (t - b)
         END AS achievement_rate,
-        -- share of the plan period elapsed at y (for A/B/N/F); the period runs from the baseline year
-        CASE WHEN y IS NOT NULL AND tfy IS NOT NULL
+        -- share of the plan period elapsed at y (for A/B/N/F); the period runs from the baseline year.
+        -- A per-year target is the whole of that year's goal: all of it is due in the year.
+        CASE WHEN per_year AND y IS NOT NULL THEN 1.0
+             WHEN y IS NOT NULL AND tfy IS NOT NULL
              THEN greatest(0.0, least(1.0,
                   CASE WHEN tfy > COALESCE(y0, period_start_fy - 1, tfy - 1)
                        THEN (y - COALESCE(y0, period_start_fy - 1, tfy - 1))::DOUBLE

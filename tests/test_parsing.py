@@ -20,7 +20,7 @@ from kpiboard.parsing import ValueParseError, format_value, parse_value
     ("164\n見込み", 164, "", "見込み"),
     ("１２，３４５", 12_345, "", ""),
     ("約２％", 2, "%", "約"),
-    ("32名以上／年", 32, "名/年", "以上"),
+    ("32名以上／年", 32, "名", "以上"),  # the 年 goes into per_year (tests/test_import_rules.py)
     ("24,432人/日", 24_432, "人/日", ""),
     ("全国12位", 12, "位", ""),
     ("全国上位", 10, "位", "以内"),
@@ -101,3 +101,14 @@ def test_random_cells_never_raise_anything_but_parse_errors(text):
     except ValueParseError:
         return
     assert parsed.value is None or isinstance(parsed.value, float)
+
+
+@pytest.mark.parametrize("text, per_year", [("32名以上／年", True), ("年約２％", True), ("毎年 10件", True),
+                                            ("年間500人", True), ("10件/年度", True), ("10件/月", False),
+                                            ("100", False), ("年度末100", None)])
+def test_yearly_targets_are_marked(text, per_year):
+    if per_year is None:
+        with pytest.raises(ValueParseError):
+            parse_value(text)
+    else:
+        assert parse_value(text).per_year is per_year
