@@ -96,3 +96,15 @@ def test_years_with_a_word_after_them(tmp_path, year, fiscal_year):
     sheet = f"自治体,計画,指標名,方向,目標値,目標年度\n富山県,点検計画,指標,増加,10,{year}\n"
     result = importer.import_files([("t.csv", sheet.encode())], tmp_path / "data", dry_run=True)
     assert [o["fiscal_year"] for o in result.observations] == [fiscal_year]
+
+
+@pytest.mark.parametrize("method, status", [("expected", "やや遅れ"), ("abnf", "B")])
+def test_worked_check_interim_targets_through_the_importer(tmp_path, method, status):
+    # b=40 (2021), targets 2022: 40, 2023: 32, a=36 (2023) → e=32, r=0.5 (A/B/N/F: 達成率 0.5 < elapsed 1.0)
+    sheet = ("自治体,計画,指標名,方向,基準値,基準年度,R4目標,R5目標,R5実績\n"
+             "富山県,点検計画,待機,減少,40,R3,40,32,36\n")
+    result = importer.import_files([("t.csv", sheet.encode())], tmp_path / "data", dry_run=False)
+    assert not result.errors
+    row = next(iter(evaluate(tmp_path / "data", eval_year=2023, method=method).values()))
+    assert row["status"] == status
+    assert row["expected_value"] == pytest.approx(32)
