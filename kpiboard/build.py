@@ -15,6 +15,7 @@ import polars as pl
 
 from . import schema, store
 from .eras import YearParseError, parse_year, value_span
+from .format import date_ja
 from .parsing import ValueParseError, parse_value
 
 SOURCES_DIR = store.EMBEDDED_DATA_DIR / "sources"
@@ -74,16 +75,8 @@ def _none(s: str):
 
 def citation(doc: dict, place: str) -> str:
     """「title（publisher、date）place」: what users cite; the file name stays in the sources table."""
-    who = "、".join(x for x in (doc.get("publisher"), _date_ja(doc.get("published") or "")) if x)
+    who = "、".join(x for x in (doc.get("publisher"), date_ja(doc.get("published") or "")) if x)
     return f"{doc['title']}（{who}）{place}" if who else f"{doc['title']} {place}".strip()
-
-
-def _date_ja(text: str) -> str:
-    """'2023-08-29' → '2023年8月29日', '2024-11' → '2024年11月'; anything else as written."""
-    parts = text.split("-")
-    if 2 <= len(parts) <= 3 and all(p.isdigit() for p in parts):
-        return "".join(f"{int(p)}{unit}" for p, unit in zip(parts, ("年", "月", "日")))
-    return text
 
 
 class _Builder:
@@ -345,7 +338,7 @@ def _series_actuals(b: _Builder, out: dict[str, list[dict]]) -> list[dict]:
         for fy, s in sorted(latest.items()):
             if start is not None and fy < start:
                 continue
-            day = _date_ja(s["as_of"])
+            day = date_ja(s["as_of"])
             note = f"{s['indicator']}の{day}時点の公表値（{fy}年度内で最も新しい日付の値）。{link.get('note', '')}"
             derived.append({
                 "kpi_id": link["kpi_id"], "value_kind": "actual", "fiscal_year": fy, "year_type": "fiscal",

@@ -316,7 +316,7 @@ def ranking_figure(ranked: pl.DataFrame, *, value: str, value_label: str, highli
 
 def tile_map_figure(tiles: pl.DataFrame, *, color_by: str = "status", highlight_code: str | None = None,
                     title: str = "都道府県タイルマップ", source: str = "", legend_title: str = "",
-                    percent: bool = True) -> go.Figure:
+                    percent: bool = True, decimals: int = 0) -> go.Figure:
     """One square per prefecture (kpiboard.tilemap), coloured by status or by a share (0–1).
 
     `tiles`: columns code (JIS), entity, and `status` (color_by="status") or `value` (color_by="value").
@@ -341,7 +341,7 @@ def tile_map_figure(tiles: pl.DataFrame, *, color_by: str = "status", highlight_
             else:
                 fill = _sequential(v)
                 ink = "#000" if v < 0.6 else "#fff"
-                mark = f"{v * 100:.0f}%" if percent else f"{v:,.1f}"
+                mark = f"{v * 100:.{decimals}f}%" if percent else f"{v:,.1f}"
                 info = mark
         is_hl = highlight_code is not None and code == str(highlight_code)[:2].zfill(2)
         shapes.append({"type": "rect", "x0": col, "x1": col + 0.94, "y0": -row, "y1": -row - 0.94,
@@ -375,6 +375,42 @@ def tile_map_figure(tiles: pl.DataFrame, *, color_by: str = "status", highlight_
         fig.add_annotation(text="太枠 = 強調している自治体", xref="paper", yref="paper", x=0, y=0.02, xanchor="left",
                            showarrow=False, font={"size": 11, "color": HIGHLIGHT})
     return fig
+
+
+def national_lines_figure(national: pl.DataFrame, *, entity: str, kpi: dict | None = None,
+                          points: pl.DataFrame | None = None, unit: str = "", title: str = "", source: str = "") -> go.Figure:
+    """A published series by date: the entity's figure against the national median and the top prefecture
+    (`national`: as_of, median, top_value, top_entity, entity_value), and, for a plan KPI taken from it, the
+    plan's baseline, targets and actuals (`points`: value_kind, fiscal_year, value, original_text, as_of)."""
+    fig = go.Figure()
+    dates = national["as_of"].to_list()
+    fig.add_trace(go.Scatter(x=dates, y=national["median"].to_list(), name="全国の中央値（47都道府県）", mode="lines+markers",
+                             line={"color": "#555", "dash": "dash", "width": 2}, marker={"symbol": "square", "size": 7},
+                             connectgaps=False, hovertemplate="%{x}: 中央値 %{y}" + safe_label(unit) + "<extra></extra>"))
+    fig.add_trace(go.Scatter(x=dates, y=national["top_value"].to_list(), name="最も高い都道府県", mode="lines+markers",
+                             line={"color": "#0072B2", "dash": "dot", "width": 2}, marker={"symbol": "triangle-up", "size": 8},
+                             customdata=[safe_label(n or "") for n in national["top_entity"].to_list()],
+                             hovertemplate="%{x}: %{customdata} %{y}" + safe_label(unit) + "<extra></extra>"))
+    fig.add_trace(go.Scatter(x=dates, y=national["entity_value"].to_list(), name=safe_label(entity), mode="lines+markers",
+                             line={"color": HIGHLIGHT, "width": 4}, marker={"size": 9},
+                             hovertemplate="%{x}: " + safe_label(entity) + " %{y}" + safe_label(unit) + "<extra></extra>"))
+    if kpi is not None and points is not None and points.height:
+        marks = {"baseline": ("KPI 基準値", "diamond", "#222"), "target": ("KPI 目標値", "star", "#009E73"),
+                 "actual": ("KPI 実績値", "circle-open", "#000")}
+        for kind, (name, symbol, color) in marks.items():
+            sub = points.filter(pl.col("value_kind") == kind)
+            if sub.is_empty():
+                continue
+            fig.add_trace(go.Scatter(
+                x=sub["as_of"].to_list(), y=sub["value"].to_list(), name=name, mode="markers",
+                marker={"symbol": symbol, "size": 15 if kind == "actual" else 12, "color": color,
+                        "line": {"width": 2.5, "color": color}},
+                customdata=[safe_label(f"{fy}年度「{t}」") for fy, t in zip(sub["fiscal_year"], sub["original_text"])],
+                hovertemplate=name + " %{customdata}<extra></extra>"))
+    fig.update_xaxes(title_text="公表の日付（KPI の基準値・目標値は年度末に置く）", type="date", tickformat="%Y年%-m月")
+    fig.update_yaxes(title_text=safe_label(unit), rangemode="tozero")
+    fig.update_layout(legend={"orientation": "h", "y": -0.25})
+    return _layout(fig, title, source, height=520)
 
 
 def _lines(text: str) -> str:

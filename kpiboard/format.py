@@ -72,6 +72,15 @@ def value(value, unit=None) -> pl.Expr:
             .otherwise(pl.concat_str([sign, body, u])))
 
 
+def date_ja(text: str | None) -> str:
+    """'2023-08-29' → '2023年8月29日', '2024-11' → '2024年11月'; anything else as written (a date for a
+    picker's label, a title or a citation: dates are few, so this one stays scalar)."""
+    parts = (text or "").split("-")
+    if 2 <= len(parts) <= 3 and all(p.isdigit() for p in parts):
+        return "".join(f"{int(p)}{unit}" for p, unit in zip(parts, ("年", "月", "日")))
+    return text or ""
+
+
 def fiscal_year(year, western: bool = False) -> pl.Expr:
     """2024 → 'R6（2024）' (or '2024' with the Western-years setting); '―' when missing."""
     y = _expr(year).cast(pl.Int64)

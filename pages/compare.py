@@ -11,7 +11,9 @@ SHARE = "順調以上の割合（全KPI）"
 MEASURES = {"progress_ratio": "進捗率", "achievement_rate": "達成率", "actual_value": "実績値"}
 MAX_BARS = 50  # a ranking longer than this shows the top, the highlighted entity's neighbours and the bottom
 
-tab_entities, tab_years = st.tabs(["自治体の比較", "年度の比較"], key="view", bind="query-params")
+PUBLISHED = "公表統計（全国）"
+tab_entities, tab_years, tab_published = st.tabs(["自治体の比較", "年度の比較", PUBLISHED], key="view",
+                                                 bind="query-params")
 
 
 def _short_ranking(ranked: pl.DataFrame, highlight: str | None) -> pl.DataFrame:
@@ -56,8 +58,7 @@ with tab_entities:
 
         if picked["status"].is_in(comparison.UNDETERMINED).all() and indicators.is_empty():
             st.info("この単位の自治体には、判定できる KPI（実績値のある KPI）も、共通の指標もありません。判定の内訳だけを表示します。"
-                    + ("" if ui.presenting() else "規模の大きい比較は合成データで試せます"
-                       "（`python -m kpiboard synth --out DIR` → `KPIBOARD_DATA_DIR=DIR streamlit run app.py`）。"))
+                    f"都道府県どうしの公表統計（ランキング・地図・推移）は「{PUBLISHED}」タブで比べられます。")
 
         # 1. Status mix per entity (for one area or all)
         st.subheader("判定の内訳")
@@ -191,3 +192,84 @@ with tab_years:
                 fmt.ratio("progress_ratio").alias("進捗率 A"),
                 fmt.ratio("progress_after").alias("進捗率 B")),
                 source)
+
+with tab_published:
+    if tab_published.open:
+        dates = ui.run("series_dates")
+        complete = dates.filter(pl.col("prefectures") == 47)
+        if complete.is_empty():
+            st.info("47都道府県がそろった公表統計がありません（データの reference_series）。")
+            st.stop()
+        linked = ui.run("series_kpis")
+        prefectures = ui.entities().filter(pl.col("entity_type") == "prefecture")["entity"].to_list()
+        with ui.filter_bar():
+            p1, p2, p3, p4 = st.columns([3, 2, 2, 2])
+            indicators = complete["indicator"].unique(maintain_order=True).to_list()
+            indicator = p1.selectbox("公表統計", indicators, key="series", bind="query-params")
+            # the URL holds the date as the picker shows it (2022年12月31日); the queries take ISO dates
+            iso = {fmt.date_ja(d): d for d in complete.filter(pl.col("indicator") == indicator)["as_of"].to_list()}
+            days = list(iso)  # newest first
+            own = linked.filter(pl.col("indicator") == indicator)["entity"].to_list()
+            default_hl = prefectures.index(own[0]) if own and own[0] in prefectures else 0
+            highlight = p2.selectbox("強調する都道府県", prefectures, index=default_hl, key="series_hl",
+                                     bind="query-params", help="ランキング・地図・推移で色と太字で示します")
+            day = iso[p3.selectbox("日付", days, index=0, key="series_date", bind="query-params",
+                                   help="47都道府県すべての値が公表された日付")]
+            earlier = [label for label in days if iso[label] < day]
+            since = iso[p4.selectbox("比べる前の日付", earlier, index=min(len(earlier) - 1, 3), key="series_from",
+                                     bind="query-params")] if earlier else None
+        unit = complete.filter(pl.col("indicator") == indicator)["unit"][0] or ""
+        ui.context_line(f"{indicator}｜{fmt.date_ja(day)} 時点の47都道府県｜強調: {highlight}")
+        ranking = ui.run("series_ranking", indicator=indicator, as_of=day)
+        documents = ranking["document"].drop_nulls().unique(maintain_order=True).to_list()
+        urls = ranking["url"].drop_nulls().unique().to_list()
+        source = ("; ".join(documents[:2]) + (f" ほか{len(documents) - 2}件" if len(documents) > 2 else "")
+                  + (f" {urls[0]}" if len(urls) == 1 else "") + "。各都道府県の公表値をそのまま表示（補間なし）")
+
+        st.subheader("47都道府県のランキング")
+        ui.chart(charts.ranking_figure(ranking, value="value", value_label=indicator, highlight=highlight, unit=unit,
+                                       title=f"{indicator}（{fmt.date_ja(day)}）", source=source), key="pub_rank")
+
+        st.subheader("都道府県タイルマップ")
+        tiles = ranking.select("entity", "code", (pl.col("value") / 100).alias("value"))
+        hl_code = ranking.filter(pl.col("entity") == highlight)["code"].to_list()
+        ui.chart(charts.tile_map_figure(tiles, color_by="value", highlight_code=hl_code[0] if hl_code else None,
+                                        decimals=1, title=f"{indicator}（{fmt.date_ja(day)}、都道府県別）",
+                                        source=source, legend_title=f"{indicator[:12]}<br>（{unit}）"),
+                 key="pub_map")
+
+        if since:
+            st.subheader("2つの日付の間の変化")
+            change = ui.run("series_change", indicator=indicator, from_date=since, to_date=day)
+            ui.chart(charts.ranking_figure(change, value="change", value_label=f"{indicator}の変化", highlight=highlight,
+                                           unit="ポイント", title=f"{fmt.date_ja(since)} → {fmt.date_ja(day)} の変化（ポイント）",
+                                           source=source), key="pub_change")
+            ui.show_table(change.select(
+                pl.col("rank").alias("伸びの順位"), pl.col("entity").alias("都道府県"),
+                fmt.value("value_from", unit).alias(fmt.date_ja(since)), fmt.value("value_to", unit).alias(fmt.date_ja(day)),
+                fmt.value("change", "ポイント").alias("変化"), pl.col("rank_from").alias("前の順位"),
+                pl.col("rank_to").alias("後の順位")), source)
+
+        st.subheader("計画の KPI と全国の値")
+        national = ui.run("series_national", indicator=indicator, entity=highlight)
+        kpis = linked.filter((pl.col("indicator") == indicator) & (pl.col("entity") == highlight))
+        kpi = kpis.row(0, named=True) if kpis.height else None
+        points = ui.run("series_kpi_points", kpi_id=kpi["kpi_id"]) if kpi else None
+        ui.chart(charts.national_lines_figure(national, entity=highlight, kpi=kpi, points=points, unit=unit,
+                                              title=f"{indicator}: {highlight}と全国の中央値・最も高い都道府県",
+                                              source=source), key="pub_lines")
+        if kpi is None:
+            st.caption(f"{highlight}の計画には、この統計を実績とする KPI がありません（線は公表値のみ）。")
+        else:
+            years = points.filter(pl.col("value_kind") == "actual")["fiscal_year"].to_list()
+            verdicts = ui.evaluate(kpi_id=kpi["kpi_id"], eval_years=years) if years else points.head(0)
+            st.caption(f"「{kpi['kpi_name']}」（{kpi['plan']}）の実績値は、この統計の各年度内で最も新しい日付の値です。")
+            if verdicts.height:
+                ui.show_table(verdicts.select(
+                    ui.fy_expr("eval_fy").alias("年度"), fmt.value("actual_value", unit).alias("実績値"),
+                    fmt.value("expected_value", unit).alias("期待値"), status.label_with_reason_expr().alias("判定")),
+                    source)
+        st.caption("中央値・最も高い都道府県は、47都道府県すべての値が公表された日付だけで計算しています。")
+        ui.show_table(ranking.select(pl.col("rank").alias("順位"), pl.col("entity").alias("都道府県"),
+                                     fmt.value("value", unit).alias("値"), pl.col("source").alias("出典"),
+                                     pl.col("url").alias("URL")), source, max_rows=47)

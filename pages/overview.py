@@ -2,10 +2,55 @@
 import polars as pl
 import streamlit as st
 
-from kpiboard import charts, status, ui
+from kpiboard import charts, comparison, status, ui
 from kpiboard import format as fmt
 
 ui.page_header("概要", "この計画は順調か: 判定の内訳、まず確認したいKPI、データの鮮度と出典")
+
+# 0. Every plan at a glance (the start page): which plans can be judged, and the latest national comparison.
+if not ui.presenting():
+    everything = ui.evaluate()
+    plans, shown = comparison.plans_by_verdicts(everything, limit=10)
+    with st.container(border=True, key="all_plans"):
+        left, right = st.columns([3, 2], gap="large")
+        with left:
+            more = f"（判定できる KPI の多い順に上位 {shown['plan_id'].n_unique()} 計画）" if plans.height > 10 else ""
+            ui.chart(charts.status_bar_figure(shown, group="plan_label", method=ui.method(), normalise=True,
+                                              title=f"すべての計画の判定の内訳{more}",
+                                              source="各計画の KPI・基準値・目標値・実績値（判定は「判定の方式と基準」による）"),
+                     key="overview_all_plans")
+            st.caption(f"KPI のある {plans.height} 計画・KPI {everything.height} 件のうち、判定できた KPI は {int(plans['judged'].sum())} 件。"
+                       "判定できる計画を上に並べています。下の「計画」で選ぶと、その計画の概要を表示します。")
+        with right:
+            st.subheader("最新の全国比較")
+            dates = ui.run("series_dates").filter(pl.col("prefectures") == 47)
+            if dates.is_empty():
+                st.caption("47都道府県がそろった公表統計はまだありません。")
+            else:
+                latest = dates.row(0, named=True)  # newest first
+                linked = ui.run("series_kpis", indicator=latest["indicator"])
+                who = linked["entity"][0] if linked.height else None
+                ranking = ui.run("series_ranking", indicator=latest["indicator"], as_of=latest["as_of"])
+                national = ui.run("series_national", indicator=latest["indicator"], entity=who)
+                median = national.filter(pl.col("as_of") == latest["as_of"])["median"][0]
+                mine = ranking.filter(pl.col("entity") == who) if who else ranking.head(1)
+                if mine.height:
+                    r = mine.row(0, named=True)
+                    short = latest["indicator"].split("（")[0]  # the full name is in the source line
+                    st.metric(f"{short}（{fmt.date_ja(latest['as_of'])}）",
+                              f"{r['entity']} {ui.value_text(r['value'], latest['unit'])}",
+                              delta=f"47都道府県中 {r['rank']}位・全国の中央値 {ui.value_text(median, latest['unit'])}",
+                              delta_color="off", delta_arrow="off", border=True)
+                if linked.height:
+                    kpi = linked.row(0, named=True)
+                    judged = everything.filter(pl.col("kpi_id") == kpi["kpi_id"])
+                    if judged.height:
+                        k = judged.row(0, named=True)
+                        st.caption(fmt.md(f"{kpi['plan']}の KPI「{kpi['kpi_name']}」: {ui.fy(k['eval_fy'])} の実績 "
+                                          f"{ui.value_text(k['actual_value'], k['unit'])} → {status.label(k['status'])}"))
+                ui.source_caption(ranking["document"][0] if ranking.height else "")
+                st.page_link("pages/compare.py", label="47都道府県のランキング・地図・推移を見る", icon=":material/leaderboard:",
+                             query_params={**ui.link_params(), "view": "公表統計（全国）"})
 
 entity, plan, year, method, _ = ui.plan_filters()
 
