@@ -6,7 +6,6 @@ is on disk now (an import shows up without a restart). Queries are files, parame
 """
 from __future__ import annotations
 
-import re
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -39,19 +38,20 @@ def connect(directory: Path | None = None) -> duckdb.DuckDBPyConnection:
 
 
 def attach_views(con: duckdb.DuckDBPyConnection, directory: Path) -> None:
+    """One view per table, built through the relation API (no path spliced into SQL text)."""
     for table, spec in schema.TABLES.items():
         path = store.table_path(directory, table)
         if path.exists():
-            # Paths cannot be bound as parameters in DDL; quote the literal safely instead.
-            literal = str(path).replace("'", "''")
+            relation = con.read_parquet(str(path))
             # A directory written before a column was added reads that column as NULL.
-            present = set(pl.read_parquet_schema(path))
-            missing = "".join(f", CAST(NULL AS {_sql_type(t)}) AS {c}" for c, t in spec["columns"].items()
-                              if c not in present)
-            con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT *{missing} FROM read_parquet('{literal}')")
+            missing = [f"CAST(NULL AS {_sql_type(t)}) AS {c}" for c, t in spec["columns"].items()
+                       if c not in relation.columns]
+            if missing:
+                relation = relation.project(", ".join(["*", *missing]))
         else:
-            cols = ", ".join(f"CAST(NULL AS {_sql_type(t)}) AS {c}" for c, t in spec["columns"].items())
-            con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT {cols} WHERE false")
+            relation = con.sql("SELECT " + ", ".join(f"CAST(NULL AS {_sql_type(t)}) AS {c}"
+                                                     for c, t in spec["columns"].items()) + " WHERE false")
+        relation.create_view(table, replace=True)
 
 
 def _sql_type(dtype) -> str:
@@ -78,7 +78,12 @@ _lock = threading.Lock()
 
 @lru_cache(maxsize=None)
 def _param_names(name: str) -> frozenset[str]:
-    return frozenset(re.findall(r"\$([a-z_][a-z0-9_]*)", query_text(name)))
+    """The `$name`s of a query as DuckDB's own parser reads them (a `$word` in a comment or string is not one).
+    A named query is one statement."""
+    statements = duckdb.extract_statements(query_text(name))
+    if len(statements) != 1:
+        raise ValueError(f"query {name} must be one statement (found {len(statements)})")
+    return frozenset(statements[0].named_parameters)
 
 
 def default_params(name: str) -> dict:
