@@ -6,6 +6,7 @@ so a citation is split by the known documents, never by guessing at brackets.
 """
 from __future__ import annotations
 
+import os
 import re
 
 import polars as pl
@@ -38,3 +39,20 @@ _SEVERAL = re.compile(r"；|; ")
 def documents(sources, known: tuple[str, ...] = ()) -> str:
     """The documents behind some citations, each once: 「A（…）・B（…）」."""
     return "・".join(dict.fromkeys(split(part, known)[0] for s in sources if s for part in _SEVERAL.split(str(s))))
+
+
+def combined_source(sources, max_length: int = 120, heads: tuple[str, ...] = ()) -> str:
+    """Several sources as one line: '004_… 施策ごとの… ア・イ・ウA' (shared start written once).
+
+    Longer than `max_length`: only the documents, '003_….txt・000_….txt（各行の「出典」列）' — the
+    rows beneath then carry the exact sections.
+    """
+    items = list(dict.fromkeys(str(s) for s in sources if s))
+    if len(items) <= 1:
+        return items[0] if items else ""
+    prefix = os.path.commonprefix(items)
+    prefix = prefix[: prefix.rfind(" ") + 1] if " " in prefix else ""
+    text = prefix + "・".join(s[len(prefix):] for s in items) if prefix else "／".join(items)
+    if len(text) <= max_length:
+        return text
+    return documents(items, heads) + "（箇所は各行の「出典」列）"

@@ -1,7 +1,7 @@
 """The KGI → KPI → 施策 tree of a plan (committee ask 001: 「グランドデザインの可視化」).
 
 Built from the rows of queries/initiatives_tree.sql (one row per area × KPI × linked initiative) and the
-statuses of the evaluate query; the page draws it (charts_extra.tree_dot) and lists it as text.
+statuses of the evaluate query; the page draws it (charts.tree_dot) and lists it as text.
 Levels: the plan's vision (KGI) → areas / strategy pillars → KPIs → initiatives serving each KPI.
 """
 from __future__ import annotations

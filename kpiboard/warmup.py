@@ -26,7 +26,7 @@ MODULES = (
     "streamlit.components.v2.manifest_scanner", "pyarrow.vendored.version",
     "kpiboard.schema", "kpiboard.store", "kpiboard.db", "kpiboard.parsing", "kpiboard.eras", "kpiboard.settings",
     "kpiboard.format", "kpiboard.status",
-    "kpiboard.ui", "kpiboard.charts", "kpiboard.charts_extra", "kpiboard.comparison", "kpiboard.search",
+    "kpiboard.ui", "kpiboard.charts", "kpiboard.comparison", "kpiboard.search",
     "kpiboard.trajectory", "kpiboard.tree", "kpiboard.tilemap", "kpiboard.tabular", "kpiboard.sql_sandbox",
     "kpiboard.importer", "kpiboard.importer_read", "kpiboard.importer_template", "kpiboard.export",
     "kpiboard.export.browser", "kpiboard.export.figures", "kpiboard.export.png", "kpiboard.export.tables",

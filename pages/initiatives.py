@@ -2,7 +2,7 @@
 import polars as pl
 import streamlit as st
 
-from kpiboard import charts_extra, status, tree, ui
+from kpiboard import charts, citations, status, tree, ui
 from kpiboard import format as fmt
 
 ui.page_header("施策・予算", "施策の担当・ロードマップ・年度別予算と、KGI → KPI → 施策 のつながり"
@@ -53,10 +53,10 @@ codes = initiatives["code"].to_list()
 pick = f3.selectbox("施策番号", [ALL_INITIATIVES] + codes, key="initiative", bind="query-params")
 chosen = initiatives if pick == ALL_INITIATIVES else initiatives.filter(pl.col("code") == pick)
 if pick != ALL_INITIATIVES:
-    f3.caption(fmt.md(charts_extra.shorten(chosen["title"][0], 60)))
+    f3.caption(fmt.md(charts.shorten(chosen["title"][0], 60)))
 ids = chosen["initiative_id"].to_list()
 # the action plan's document and pages; each row's own section is in its 出典 column
-ap_source = (chosen["plan_source"][0] if chosen["plan_source"][0] else charts_extra.combined_source(chosen["source"], heads=ui.source_heads())) \
+ap_source = (chosen["plan_source"][0] if chosen["plan_source"][0] else citations.combined_source(chosen["source"], heads=ui.source_heads())) \
     if chosen.height else ""
 
 tabs = st.tabs(["施策一覧", "ロードマップ", "予算", "KGI→KPI→施策", "対応のないKPI・施策"], key="view", bind="query-params")
@@ -69,7 +69,7 @@ if tab_list.open is not False:
             st.info(no_initiatives)
         else:
             budgets = ui.run("initiatives_budgets", plan=ap_plan, initiatives=ids)
-            total = charts_extra.budget_segments(budgets)["amount_yen"].sum()
+            total = charts.budget_segments(budgets)["amount_yen"].sum()
             m = st.columns(3)
             m[0].metric("施策", f"{chosen.height} 件")
             m[1].metric("予算の合計（重複掲載は1回）", yen(total) if budgets.height else "―",
@@ -128,7 +128,7 @@ if tab_list.open is not False:
                         pl.col("note").alias("注"),
                         pl.col("source").alias("出典"),
                     ), hide_index=True, width="stretch")
-                    ui.source_caption(charts_extra.combined_source(facts["source"], heads=ui.source_heads()))
+                    ui.source_caption(citations.combined_source(facts["source"], heads=ui.source_heads()))
 
 if tab_roadmap.open is not False:
     with tab_roadmap:
@@ -137,7 +137,7 @@ if tab_roadmap.open is not False:
             st.info(no_initiatives if chosen.is_empty() else "ロードマップの記載がありません。")
         else:
             source = f"{ap_source} 各施策のロードマップ（箇所は表の「出典」列）"
-            fig = charts_extra.roadmap_figure(roadmap, source=source, western_years=ui.western_years(),
+            fig = charts.roadmap_figure(roadmap, source=source, western_years=ui.western_years(),
                                               large=ui.presenting())
             ui.chart(fig, key="initiatives_roadmap_chart")
             st.caption("行は取組の系統（「電子入札システム：運用」の「：」の前）、帯の文字は段階です。"
@@ -160,7 +160,7 @@ if tab_budget.open is not False:
         if budgets.is_empty():
             st.info(no_initiatives if chosen.is_empty() else "予算の記載がありません。")
         else:
-            segments = charts_extra.budget_segments(budgets)
+            segments = charts.budget_segments(budgets)
             shared = budgets.filter(pl.col("listed_under") > 1).unique(["fiscal_year", "program", "amount_yen"],
                                                                         maintain_order=True)
             years = budgets["fiscal_year"].drop_nulls()
@@ -171,7 +171,7 @@ if tab_budget.open is not False:
                            help=fy_span(years.min(), years.max()) if years.len() else None)
             cols[2].metric("複数の施策に載っている事業", f"{shared.height} 件")
             source = f"{ap_source} 各施策の予算の記載（箇所は表の「出典」列）"
-            fig = charts_extra.budget_figure(budgets, source=source, western_years=ui.western_years())
+            fig = charts.budget_figure(budgets, source=source, western_years=ui.western_years())
             ui.chart(fig, key="initiatives_budget_chart")
             for r in shared.iter_rows(named=True):
                 st.info(f"「{fmt.md(r['program'])}」（{ui.fy(r['fiscal_year'])}、{fmt.md(yen(r['amount_yen']))}）は "
@@ -209,11 +209,11 @@ if tab_tree.open is not False:
                 all_initiatives.filter(pl.col("plan_id").is_in(
                     all_initiatives.filter(pl.col("initiative_id").is_in(linked_ids))["plan_id"].unique().to_list())))
             kpi_count = int((nodes["level"] == "kpi").sum())
-            st.graphviz_chart(charts_extra.tree_dot(nodes, unlinked, fontsize=16 if ui.presenting() else 11),
+            st.graphviz_chart(charts.tree_dot(nodes, unlinked, fontsize=16 if ui.presenting() else 11),
                               width="stretch")
             st.caption("KGI（計画のビジョン）→ 分野・戦略の柱 → KPI（枠の色・記号は進捗判定）→ 施策。"
                        "破線の矢印は文書に対応の記載がなく当方が読み取った対応、実線は文書に記載のある対応です。")
-            link_sources = charts_extra.combined_source(rows["link_source"].drop_nulls().unique(maintain_order=True), 60,
+            link_sources = citations.combined_source(rows["link_source"].drop_nulls().unique(maintain_order=True), 60,
                                                         heads=ui.source_heads())
             plan_source = f"{plan['plan']}（{plan['entity']}）の計画・KPI"
             ui.source_caption(plan_source + (f"／施策との対応: {link_sources}" if link_sources else ""))

@@ -3,7 +3,7 @@ import polars as pl
 import streamlit as st
 
 from kpiboard import format as fmt
-from kpiboard import charts_extra, citations, status, ui
+from kpiboard import charts, citations, status, ui
 
 ui.page_header("連携中枢都市圏", "各政策分野でKPIを設定している圏域の数（全34圏域）と、圏域ごとのKPI設定例の進捗")
 
@@ -32,7 +32,7 @@ if tab_categories.open is not False:
             rows = ui.run("regions_categories", group=None if group in (None, "すべて") else group)
             as_of = rows["as_of"][0] if rows.height else ""
             total = int(rows["regions_total"].max()) if rows.height else 0
-            source = f"{charts_extra.combined_source(rows.sort('sort_order')['source'], heads=ui.source_heads())}（{as_of} 時点）"
+            source = f"{citations.combined_source(rows.sort('sort_order')['source'], heads=ui.source_heads())}（{as_of} 時点）"
             m = st.columns(4)
             m[0].metric("政策分野", f"{rows.height} 分野")
             m[1].metric("平均の設定圏域数", f"{rows['regions_with_kpi'].mean():.1f} / {total} 圏域")
@@ -42,7 +42,7 @@ if tab_categories.open is not False:
             m[3].metric("最も少ない分野", f"{low['regions_with_kpi']} 圏域", help=fmt.md(f"{low['category_code']} {low['label']}"))
             ui.context_line(f"連携中枢都市圏（全{total}圏域）の政策分野別 KPI 設定状況（{as_of} 時点）："
                             f"{GROUPS[group or 'すべて']}、{ORDERS[order or 'document']}")
-            fig = charts_extra.policy_category_figure(rows, source=source, order=order)
+            fig = charts.policy_category_figure(rows, source=source, order=order)
             ui.chart(fig, key="regions_categories_chart")
             st.caption("★ はこのページに設定例のKPIがある分野です。色と模様は ア・イ・ウ のまとまりを表します。"
                        "ウ は A 生活機能の強化、B 結びつきやネットワークの強化、C 圏域マネジメント能力の強化 に分かれます。")
@@ -83,7 +83,7 @@ if tab_examples.open is not False:
 
         # the documents the examples were read from (each KPI's own place is in its box below)
         source = citations.documents(shown["source"], ui.source_heads()) + "（事業ごとの箇所は下の各圏域の欄）"
-        fig = charts_extra.achievement_figure(evaluated, source=source, western_years=ui.western_years())
+        fig = charts.achievement_figure(evaluated, source=source, western_years=ui.western_years())
         ui.chart(fig, key="regions_achievement_chart")
         st.caption(status.method_explanation(method, ui.bands()) + " 達成率が100%を超えるのは、実績が目標を上回った場合です。")
         ui.source_caption(source)

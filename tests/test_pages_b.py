@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kpiboard import charts_extra, db, store, tree
+from kpiboard import charts, citations, db, store, tree
 from kpiboard.synth import SynthSpec, write_synthetic
 
 ROOT = store.PACKAGE_ROOT
@@ -259,7 +259,7 @@ def test_tree_of_a_plan_without_areas_keeps_its_kpis(con):
 
 
 def test_budget_segments_count_each_programme_once(con):
-    seg = charts_extra.budget_segments(db.run("initiatives_budgets", con))
+    seg = charts.budget_segments(db.run("initiatives_budgets", con))
     fy2024 = seg.filter(pl.col("fiscal_year") == 2024)
     shared = fy2024.filter(pl.col("shared"))
     assert shared["segment"].to_list() == ["共通（Ⅳ-1-①・Ⅳ-1-②）"] and shared["amount_yen"].to_list() == [48_420_000]
@@ -268,13 +268,13 @@ def test_budget_segments_count_each_programme_once(con):
 
 
 def test_roadmap_lanes_merge_consecutive_years_of_one_phase(con):
-    bars = charts_extra.roadmap_lanes(db.run("initiatives_roadmap", con, initiatives=["toyama-ap:Ⅳ-1-①"]))
+    bars = charts.roadmap_lanes(db.run("initiatives_roadmap", con, initiatives=["toyama-ap:Ⅳ-1-①"]))
     bid = bars.filter(pl.col("lane") == "電子入札システム")
     assert bid.select("fy_from", "fy_to", "text").rows() == [(2021, 2021, "部会開催"), (2022, 2022, "導入準備"),
                                                              (2023, 2024, "運用")]
 
 
 def test_combined_source_writes_the_shared_part_once():
-    assert charts_extra.combined_source(["004.txt 表 ア", "004.txt 表 イ", "004.txt 表 ア"]) == "004.txt 表 ア・イ"
+    assert citations.combined_source(["004.txt 表 ア", "004.txt 表 イ", "004.txt 表 ア"]) == "004.txt 表 ア・イ"
     long = [f"003.txt P{i} 施策番号Ⅳ-{i}; 000.txt 柱{i}" for i in range(10)]
-    assert charts_extra.combined_source(long) == "003.txt・000.txt（箇所は各行の「出典」列）"
+    assert citations.combined_source(long) == "003.txt・000.txt（箇所は各行の「出典」列）"

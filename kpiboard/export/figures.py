@@ -53,7 +53,7 @@ def progress_figure(rows: pl.DataFrame, *, title: str, source: str, label_width:
     fig.update_xaxes(title_text="達成率 (実績−基準)/(目標−基準) ［%］", range=[low - 5, top * 1.25], zeroline=True,
                      zerolinecolor="#999")
     fig.update_yaxes(autorange="reversed", automargin=True)
-    return charts._layout(fig, title, source, height=max(320, 150 + 56 * rows.height))
+    return charts.layout(fig, title, source, height=max(320, 150 + 56 * rows.height))
 
 
 def summary_figure(report: Report) -> go.Figure:
@@ -92,7 +92,7 @@ def _is_source(ann) -> bool:
 def for_export(fig: go.Figure, width: int | None, height: int, font_size: int | None = None,
                keep_source: bool = True) -> go.Figure:
     """A copy laid out for a fixed-size image or print: the 出典 line re-wrapped to the width (it
-    sits a fixed number of pixels under the plot, see charts._layout) with the bottom margin to hold
+    sits a fixed number of pixels under the plot, see charts.layout) with the bottom margin to hold
     it, larger type if asked, and a little room left of the title. `keep_source=False` drops the 出典
     line, for a page that prints the sources in full as text right beneath the chart."""
     fig = go.Figure(fig)

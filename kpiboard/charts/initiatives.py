@@ -1,151 +1,20 @@
-"""Charts of the 連携中枢都市圏 and 施策・予算 pages (one chart, one function).
-
-Same conventions as charts.py: the source is an annotation beneath the plot, Okabe–Ito colours, and a
-pattern or a mark beside every colour so the charts survive black-and-white printing.
-"""
+"""施策・予算: the roadmap, budgets per fiscal year and the initiative → KPI tree (Graphviz DOT)."""
 from __future__ import annotations
 
 import math
-import os
 import re
 
 import plotly.graph_objects as go
 import polars as pl
 
-from . import citations
-from . import format as fmt
-from .charts import FONT_FAMILY, _layout, safe_label
-from .eras import format_fiscal_year
-from .parsing import format_value
-from .status import STATUS_STYLE, label as status_label
-from .status import style as status_style
+from .. import format as fmt
+from ..eras import format_fiscal_year
+from ..parsing import format_value
+from ..status import STATUS_STYLE
+from ..status import style as status_style
+from ..status import label as status_label
+from .base import FONT_FAMILY, OKABE_ITO, PATTERNS, SHARED_STYLE, layout, safe_label, shorten, wrap
 
-OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
-PATTERNS = ("", "/", ".", "x", "\\", "-", "|", "+")
-GROUP_STYLE = {"ア": (OKABE_ITO[0], ""), "イ": (OKABE_ITO[1], "/"), "ウ": (OKABE_ITO[2], ".")}
-SHARED_STYLE = ("#BBBBBB", "x")
-
-
-def wrap(text: str, width: int, max_lines: int | None = None, sep: str = "<br>") -> str:
-    """Break a Japanese label every `width` characters (plotly and graphviz do not wrap by themselves).
-
-    With the default `<br>` the result is Plotly text: each line is escaped (safe_label). With any other
-    separator the lines are returned as they are, for the caller to quote (tree_dot)."""
-    text = text or ""
-    lines = [text[i:i + width] for i in range(0, len(text), width)] or [""]
-    if max_lines and len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] = lines[-1][:-1] + "…"
-    if sep == "<br>":
-        lines = [safe_label(line) for line in lines]
-    return sep.join(lines)
-
-
-def combined_source(sources, max_length: int = 120, heads: tuple[str, ...] = ()) -> str:
-    """Several sources as one line: '004_… 施策ごとの… ア・イ・ウA' (shared start written once).
-
-    Longer than `max_length`: only the documents, '003_….txt・000_….txt（各行の「出典」列）' — the
-    rows beneath then carry the exact sections.
-    """
-    items = list(dict.fromkeys(str(s) for s in sources if s))
-    if len(items) <= 1:
-        return items[0] if items else ""
-    prefix = os.path.commonprefix(items)
-    prefix = prefix[: prefix.rfind(" ") + 1] if " " in prefix else ""
-    text = prefix + "・".join(s[len(prefix):] for s in items) if prefix else "／".join(items)
-    if len(text) <= max_length:
-        return text
-    return citations.documents(items, heads) + "（箇所は各行の「出典」列）"
-
-
-def shorten(text: str, width: int) -> str:
-    text = text or ""
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-# ---------------------------------------------------------------- 連携中枢都市圏
-
-def policy_category_figure(categories: pl.DataFrame, *, source: str, order: str = "document",
-                           title: str = "政策分野別：KPIを設定している連携中枢都市圏の数") -> go.Figure:
-    """Horizontal bars: regions with a KPI per policy category (rows of regions_categories.sql), by group ア/イ/ウ.
-
-    order: "document" keeps the survey's order; "count" puts the most common categories first.
-    A ★ marks the categories for which the page shows example KPIs.
-    """
-    cats = categories.sort("regions_with_kpi", "sort_order", descending=[True, False]) if order == "count" \
-        else categories.sort("sort_order")
-    total = int(cats["regions_total"].max()) if cats.height else 34
-    labels = [safe_label(f"{'★ ' if r['example_kpis'] else ''}{r['category_code']} {shorten(r['label'], 24)}")
-              for r in cats.iter_rows(named=True)]
-    cats = cats.with_columns(pl.Series("axis_label", labels))
-    fig = go.Figure()
-    for group in cats["group_code"].unique(maintain_order=True).to_list():
-        part = cats.filter(pl.col("group_code") == group)
-        color, pattern = GROUP_STYLE.get(group, (OKABE_ITO[3], "+"))
-        group_label = part["group_label"][0] or ""
-        fig.add_trace(go.Bar(
-            y=part["axis_label"].to_list(), x=part["regions_with_kpi"].to_list(), orientation="h",
-            name=safe_label(f"{group} {group_label}"),
-            marker={"color": color, "line": {"color": "#222", "width": 0.8},
-                    "pattern": {"shape": pattern, "fgcolor": "#222", "size": 6, "fillmode": "overlay"}},
-            text=[f"{n}圏域（{n / t:.0%}）" if t else f"{n}圏域"
-                  for n, t in zip(part["regions_with_kpi"].to_list(), part["regions_total"].to_list())],
-            textposition="outside", cliponaxis=False,
-            customdata=[[safe_label(v) for v in row] for row in
-                        zip(part["label"].to_list(), part["subgroup_label"].fill_null("").to_list(),
-                            part["example_regions"].fill_null("").to_list())],
-            hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>%{x}圏域がKPIを設定"
-                          "<br>設定例: %{customdata[2]}<extra></extra>",
-        ))
-    fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
-    # the axis ends at the number of all regions: a full bar = every region
-    fig.update_xaxes(range=[0, total], title_text=f"KPIを設定している圏域の数（右端 = 全{total}圏域）", dtick=5)
-    fig = _layout(fig, title, source, height=max(360, 150 + 30 * cats.height))
-    fig.update_yaxes(showgrid=False)  # after the shared layout, which turns grids on
-    # room for the 「n圏域（m%）」 labels, and for the group legend between the title and the plot
-    fig.update_layout(bargap=0.25, margin={"l": 20, "r": 130, "t": 140})
-    return fig
-
-
-def achievement_figure(rows: pl.DataFrame, *, source: str, western_years: bool = False,
-                       title: str = "設定例KPIの達成率（目標に対する実績）") -> go.Figure:
-    """Bars of 達成率 per KPI (rows of the evaluate query), coloured and patterned by status, 100% line."""
-    rows = rows.sort("entity", "sort_order")
-    labels = [safe_label(f"{shorten(r['entity'], 14)}｜{shorten(r['kpi_name'], 22)}") for r in rows.iter_rows(named=True)]
-    fig = go.Figure()
-    unknown = status_style(None).code
-    for s in rows["status"].fill_null(unknown).unique(maintain_order=True).to_list():
-        part = rows.with_columns(pl.Series("axis_label", labels)).filter(pl.col("status").fill_null(unknown) == s)
-        style = STATUS_STYLE[status_style(s).code]
-        rate = [None if v is None else v * 100 for v in part["achievement_rate"].to_list()]
-        fig.add_trace(go.Bar(
-            y=part["axis_label"].to_list(), x=rate, orientation="h", name=status_label(s),
-            marker={"color": style["color"], "line": {"color": "#222", "width": 0.8},
-                    "pattern": {"shape": style["pattern"], "fgcolor": "#222", "size": 6, "fillmode": "overlay"}},
-            text=[("―" if v is None else f"{v:,.0f}%") + f" {style['mark']}" for v in rate],
-            textposition="outside", cliponaxis=False,
-            customdata=[[safe_label(format_value(b, u)), safe_label(format_value(t, u)), safe_label(format_value(a, u)),
-                         format_fiscal_year(y, western_only=western_years)]
-                        for b, t, a, u, y in zip(part["baseline_value"].to_list(), part["target_value"].to_list(),
-                                                 part["actual_value"].to_list(), part["unit"].fill_null("").to_list(),
-                                                 part["eval_fy"].to_list())],
-            hovertemplate="基準値 %{customdata[0]} → 目標値 %{customdata[1]}<br>実績 %{customdata[2]}"
-                          "（%{customdata[3]}）<br>達成率 %{x:,.0f}%<extra>" + s + "</extra>",
-        ))
-    fig.add_vline(x=100, line={"color": "#000", "dash": "dash", "width": 1.5},
-                  annotation_text="目標（100%）", annotation_position="bottom right")  # top is the legend's
-    values = [v for v in rows["achievement_rate"].to_list() if v is not None]
-    top = max([1.0] + values) * 100
-    fig.update_xaxes(range=[0, top * 1.2], title_text="達成率 (実績−基準)/(目標−基準)", ticksuffix="%")
-    fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
-    fig = _layout(fig, title, source, height=max(320, 170 + 44 * rows.height))
-    fig.update_yaxes(showgrid=False)
-    fig.update_layout(showlegend=True)  # the status word also when every KPI has the same status
-    fig.update_layout(margin={"l": 20, "r": 60})
-    return fig
-
-
-# ---------------------------------------------------------------- 施策・予算
 
 def roadmap_lanes(roadmap: pl.DataFrame) -> pl.DataFrame:
     """One bar per initiative × lane × run of consecutive fiscal years with the same phases.
@@ -193,7 +62,7 @@ def roadmap_figure(roadmap: pl.DataFrame, *, source: str, western_years: bool = 
     bars = roadmap_lanes(roadmap)
     fig = go.Figure()
     if bars.is_empty():
-        return _layout(fig, title, source, height=300)
+        return layout(fig, title, source, height=300)
     codes = bars["code"].unique(maintain_order=True).to_list()
     several = len(codes) > 1
     lane_keys = bars.select("code", "lane").unique(maintain_order=True).rows()
@@ -225,7 +94,7 @@ def roadmap_figure(roadmap: pl.DataFrame, *, source: str, western_years: bool = 
         fig.add_vline(x=y - 0.5, line={"color": "#ccc", "width": 1})
     fig.update_yaxes(categoryorder="array", categoryarray=list(lane_labels.values()), autorange="reversed",
                      showgrid=True, gridcolor="#eee")
-    fig = _layout(fig, title, source, height=max(320, 140 + row_height * len(lane_keys)))
+    fig = layout(fig, title, source, height=max(320, 140 + row_height * len(lane_keys)))
     fig.update_xaxes(showgrid=False)  # the year boundaries are the vertical lines drawn above
     fig.update_yaxes(gridcolor="#eee")
     # the fiscal years are on top, so the source can sit right under the plot
@@ -272,7 +141,7 @@ def budget_figure(budgets: pl.DataFrame, *, source: str, western_years: bool = F
     seg = budget_segments(budgets)
     fig = go.Figure()
     if seg.is_empty():
-        return _layout(fig, title, source, height=300)
+        return layout(fig, title, source, height=300)
     years = sorted(seg["fiscal_year"].unique().to_list())
     ticktext = [format_fiscal_year(y, western_only=western_years) for y in years]
     for i, segment in enumerate(seg["segment"].unique(maintain_order=True).to_list()):
@@ -299,13 +168,11 @@ def budget_figure(budgets: pl.DataFrame, *, source: str, western_years: bool = F
     vals, text = _yen_ticks(top * 1.1)
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=ticktext, showgrid=False)
     fig.update_yaxes(tickmode="array", tickvals=vals, ticktext=text, range=[0, top * 1.15], title_text="予算額")
-    fig = _layout(fig, title, source, height=480)
+    fig = layout(fig, title, source, height=480)
     fig.update_xaxes(showgrid=False)
     fig.update_layout(barmode="stack", margin={"t": 110})
     return fig
 
-
-# ---------------------------------------------------------------- KGI → KPI → 施策
 
 _CIRCLED_START = re.compile(r"^[\u2460-\u2473]\s*")  # "① 県と市町村…" under code Ⅳ-1-①
 
