@@ -39,8 +39,8 @@ def _cmd_build(args) -> int:
 
 
 def evaluate_frame(year=None, method="expected", entity=None, plan=None, directory=None):
-    con = db.connect(directory) if directory else None
-    return db.run("evaluate", con, eval_year=year, method=method, entity=entity, plan=plan)
+    with db.Database(directory) as database:
+        return database.query("evaluate", eval_year=year, method=method, entity=entity, plan=plan)
 
 
 def fiscal_year_arg(text: str) -> int:
@@ -61,7 +61,8 @@ def _cmd_evaluate(args) -> int:
         return 1
     frame = evaluate_frame(args.year, args.method, args.entity, args.plan).select(EVALUATE_COLUMNS)
     if (args.entity or args.plan) and frame.is_empty():
-        plans = db.run("plans_list")
+        with db.Database() as database:
+            plans = database.query("plans_list")
         names = "、".join(f"{r['plan']}（{r['entity']}）" for r in plans.iter_rows(named=True))
         print(f"エラー: 自治体「{args.entity or '指定なし'}」・計画「{args.plan or '指定なし'}」に該当する指標がありません。"
               f"\n計画の一覧: {names}", file=sys.stderr)
@@ -86,13 +87,14 @@ def _cmd_series(args) -> int:
     if not (directory / "reference_series.parquet").exists():
         print(f"エラー: データディレクトリ {directory} に参考系列（reference_series）のデータがありません", file=sys.stderr)
         return 1
-    every = db.run("series")
+    with db.Database() as database:
+        every = database.query("series")
+        frame = database.query("series", indicator=args.indicator, entity=args.entity)
     indicators = list(dict.fromkeys(every["indicator"].to_list()))
     if args.indicator not in indicators:
         print(f"エラー: 指標「{args.indicator}」の系列はありません。\n指標の一覧: {'、'.join(indicators) or 'なし'}",
               file=sys.stderr)
         return 1
-    frame = db.run("series", indicator=args.indicator, entity=args.entity)
     if frame.is_empty():
         names = "、".join(dict.fromkeys(every.filter(every["indicator"] == args.indicator)["entity"].to_list()))
         print(f"エラー: 自治体「{args.entity}」の「{args.indicator}」の値はありません。\n自治体の一覧: {names}",

@@ -6,7 +6,6 @@ is on disk now (an import shows up without a restart). Queries are files, parame
 """
 from __future__ import annotations
 
-import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,6 +26,27 @@ def query_text(name: str) -> str:
     if not path.exists():
         raise KeyError(f"query not found: {name}")
     return path.read_text(encoding="utf-8")
+
+
+class Database:
+    """One DuckDB database over a data directory: `.query(name, **params)` runs a named query of queries/.
+    Callers that read several queries (an export, the CLI) open one and close it when done."""
+
+    def __init__(self, directory: Path | None = None):
+        self.directory = Path(directory) if directory else store.data_dir()
+        self.connection = connect(self.directory)
+
+    def query(self, name: str, **params) -> pl.DataFrame:
+        return run(name, self.connection, **params)
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def __enter__(self) -> "Database":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def connect(directory: Path | None = None) -> duckdb.DuckDBPyConnection:
@@ -58,24 +78,6 @@ def _sql_type(dtype) -> str:
     return {pl.Utf8: "VARCHAR", pl.Int32: "INTEGER", pl.Float64: "DOUBLE", pl.Boolean: "BOOLEAN"}[dtype]
 
 
-_local = threading.local()
-
-
-def shared_connection(directory: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """One database per process and directory; callers take a cursor per thread/script run."""
-    directory = Path(directory) if directory else store.data_dir()
-    key = str(directory)
-    with _lock:
-        con = _connections.get(key)
-        if con is None:
-            con = _connections[key] = connect(directory)
-    return con
-
-
-_connections: dict[str, duckdb.DuckDBPyConnection] = {}
-_lock = threading.Lock()
-
-
 @lru_cache(maxsize=None)
 def _param_names(name: str) -> frozenset[str]:
     """The `$name`s of a query as DuckDB's own parser reads them (a `$word` in a comment or string is not one).
@@ -91,8 +93,9 @@ def default_params(name: str) -> dict:
     return {n: (SETTINGS.default(n) if n in SETTINGS else None) for n in _param_names(name)}
 
 
-def run(name: str, con: duckdb.DuckDBPyConnection | None = None, **params) -> pl.DataFrame:
-    """Run the named query with parameters bound; unknown parameters are an error."""
+def run(name: str, con: duckdb.DuckDBPyConnection, **params) -> pl.DataFrame:
+    """Run the named query on `con` (a Database's connection) with parameters bound; unknown parameters are an
+    error. A cursor per call: the app's script threads share one connection per data version."""
     bound = default_params(name)
     unknown = set(params) - set(bound)
     if unknown:
@@ -100,7 +103,7 @@ def run(name: str, con: duckdb.DuckDBPyConnection | None = None, **params) -> pl
     # None for a setting means "its default", so callers can pass options straight through.
     bound.update({k: list(v) if isinstance(v, tuple) else v  # tuples (hashable, for caches) bind as lists
                   for k, v in params.items() if not (v is None and k in SETTINGS)})
-    cursor = (con or shared_connection()).cursor()
+    cursor = con.cursor()
     try:
         return cursor.sql(query_text(name), params=bound).pl()
     finally:

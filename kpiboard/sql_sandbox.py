@@ -215,7 +215,8 @@ def snapshot_dir(directory: Path | None = None) -> Path:
             staging.mkdir()
             for name in schema.TABLES:
                 store.read_table(directory, name).write_parquet(staging / f"{name}.parquet")
-            db.run("evaluate", db.connect(directory)).write_parquet(staging / f"{STATUS_TABLE}.parquet")
+            with db.Database(directory) as database:
+                database.query("evaluate").write_parquet(staging / f"{STATUS_TABLE}.parquet")
             os.replace(staging, target)
             versions = _snapshots.setdefault(str(directory), [])
             versions.append(target)

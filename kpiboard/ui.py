@@ -45,10 +45,10 @@ ENTITY_TYPE_JA = {"prefecture": "都道府県", "municipality": "市区町村", 
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _connection(directory: str, version: str):
+def _database(directory: str, version: str) -> db.Database:
     # Keyed on the data version: a table that first appears in an import (page or CLI) needs a new view,
     # and an unchanged directory keeps its one database.
-    return db.connect(Path(directory))
+    return db.Database(Path(directory))
 
 
 # Pages run their Python a few at a time: with every session's script thread runnable at once, the
@@ -73,7 +73,7 @@ def data_version() -> str:
 
 @st.cache_data(show_spinner="データを集計しています…", max_entries=256)
 def _run_cached(name: str, directory: str, version: str, params: tuple) -> pl.DataFrame:
-    return db.run(name, _connection(directory, version), **dict(params))
+    return _database(directory, version).query(name, **dict(params))
 
 
 def run(name: str, **params) -> pl.DataFrame:

@@ -1,25 +1,16 @@
 """Exports for committee meetings: slides, handouts, web pages, spreadsheets, chart images.
 
-`build_report` gathers everything once — statuses from queries/evaluate.sql, the observations behind
-them, the sources — and every format renders that one `Report`, so a deck and a spreadsheet made
-together never disagree. One module per format: pptx, pdf, html, tables (xlsx/csv), png.
+`build_report` (gather.py) reads everything once — statuses from queries/evaluate.sql, the observations behind
+them, the sources — into one `Report` (report.py), and every format renders that report, so a deck and a
+spreadsheet made together never disagree. One module per format; `RENDERERS` says which renders what.
 """
 from __future__ import annotations
 
-import datetime as _dt
-import re
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Callable
+from importlib import import_module
 
-import polars as pl
-
-from .. import citations, db, status, store, trajectory
-from ..eras import format_fiscal_year
-from ..parsing import format_value
-from ..settings import SettingError
-
-Progress = Callable[[float, str], None]
+from .gather import available_plans, build_report
+from .report import (ATTENTION_LIMIT, NO_AREA, AreaSection, ExportError, Progress, Report, compact_sources,
+                     kpi_label, rate_text, safe_filename, sources_by_file, split_source, status_rows, value_text)
 
 FORMATS = {
     "pptx": ("スライド（PowerPoint）", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
@@ -30,330 +21,21 @@ FORMATS = {
     "png": ("グラフ画像（PNG）", "image/png"),
 }
 NEEDS_BROWSER = ("pptx", "pdf", "png")  # chart images and PDF printing are drawn by headless Chromium
-NO_AREA = "（分野なし）"
-ATTENTION_LIMIT = 30  # KPI slides/pages at most; the rest are in the tables
-
-
-class ExportError(Exception):
-    """An export that cannot be made; the message is Japanese and says what to do."""
-
-
-@dataclass
-class AreaSection:
-    name: str
-    code: str | None
-    statement: str
-    source: str
-    rows: pl.DataFrame
-
-
-@dataclass
-class Report:
-    plan_id: str
-    plan: str
-    entity: str
-    plan_type: str
-    vision: str
-    period_start_fy: int | None
-    period_end_fy: int | None
-    plan_source: str
-    eval_year: int | None
-    method: str
-    bands: tuple[float, float, float]
-    made_on: _dt.date
-    data_as_of: str
-    dataset_name: str
-    synthetic: bool
-    evaluated: pl.DataFrame
-    observations: pl.DataFrame
-    areas: list[AreaSection] = field(default_factory=list)
-    attention: pl.DataFrame | None = None
-    western_years: bool = False
-    source_heads: tuple[str, ...] = ()  # the cited documents (sources table), to group citations by
-    expected_paths: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
-
-    # ---- words every format uses -------------------------------------------------------------
-    @property
-    def method_label(self) -> str:
-        return status.METHOD_LABELS.get(self.method, self.method)
-
-    @property
-    def method_text(self) -> str:
-        return status.method_explanation(self.method, self.bands)
-
-    @property
-    def bands_text(self) -> str:
-        if self.method == "abnf":
-            return "A: 達成率 ≥ 計画期間の経過割合 ／ B: それ未満 ／ N: 実績なし ／ F: 定量目標なし"
-        on, mostly, slightly = self.bands
-        return (f"進捗率 r ≥ {on:g} 順調 ／ r ≥ {mostly:g} 概ね順調 ／ r ≥ {slightly:g} やや遅れ ／ "
-                f"r < {slightly:g} 遅れ（最終目標を満たせば達成）")
-
-    @property
-    def eval_year_label(self) -> str:
-        if self.eval_year is None:
-            return "指標ごとの最新実績年度"
-        return self.fy(self.eval_year) + "年度"
-
-    @property
-    def made_on_label(self) -> str:
-        d = self.made_on
-        return f"{d.year}年{d.month}月{d.day}日"
-
-    @property
-    def title(self) -> str:
-        return f"{self.plan}　KPI進捗状況"
-
-    @property
-    def synthetic_note(self) -> str:
-        return "合成データ — 試験用に生成した架空の数値です。実在の自治体の実績ではありません。" if self.synthetic else ""
-
-    def fy(self, value) -> str:
-        return format_fiscal_year(value, western_only=self.western_years) if value is not None else "―"
-
-    def status_counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(status.statuses(self.method), 0)
-        for s in self.evaluated["status"].to_list():
-            counts[s] = counts.get(s, 0) + 1
-        return counts
-
-    @property
-    def sources(self) -> list[str]:
-        """Every source behind the figures shown: the plan, its areas, KPIs and observations."""
-        found = [self.plan_source] + [a.source for a in self.areas]
-        found += self.evaluated["source"].to_list() + self.observations["source"].to_list()
-        return list(dict.fromkeys(s for s in found if s))
-
-    @property
-    def source_files(self) -> list[str]:
-        """The documents cited (titles, publishers, dates), in first-seen order."""
-        return list(dict.fromkeys(split_source(s, self.source_heads)[0] for s in self.sources))
-
-    def compact_sources(self, sources: list[str], limit: int | None = None) -> str:
-        return compact_sources(sources, limit, self.source_heads)
-
-    def sources_by_file(self, sources: list[str] | None = None) -> dict[str, list[str]]:
-        return sources_by_file(self.sources if sources is None else sources, self.source_heads)
-
-    def expected_path(self, kpi_id: str) -> list[tuple[int, float]]:
-        return self.expected_paths.get(kpi_id, [])
-
-    def sources_of(self, rows: pl.DataFrame, extra: list[str] | None = None) -> list[str]:
-        ids = set(rows["kpi_id"].to_list())
-        obs = self.observations.filter(pl.col("kpi_id").is_in(ids))["source"].to_list()
-        return list(dict.fromkeys(s for s in (extra or []) + rows["source"].to_list() + obs if s))
-
-    def observations_of(self, kpi_id: str) -> pl.DataFrame:
-        return self.observations.filter(pl.col("kpi_id") == kpi_id)
-
-    @property
-    def attention_note(self) -> str:
-        """What to say when no KPI needs attention (never an empty page)."""
-        if self.evaluated.is_empty():
-            return "この計画には指標が登録されていません。"
-        unjudged = self.evaluated.filter(pl.col("status").is_in(status.UNDETERMINED))
-        if unjudged.is_empty():
-            return "要注意の指標はありません。"
-        # why the others cannot be judged, as evaluate.sql says (実績なし, 定性・評価の記録なし …)
-        reasons = "、".join(f"{why} {n} 件" for why, n in unjudged.group_by("status_reason").len()
-                           .sort(["len", "status_reason"], descending=[True, False]).iter_rows())
-        if unjudged.height == self.evaluated.height:
-            return f"要注意の指標はありません（すべて判定できません: {reasons}）。"
-        return f"要注意の指標はありません（判定できない {unjudged.height} 件を除く: {reasons}）。"
-
-    def filename(self, fmt: str, suffix: str = "") -> str:
-        year = f"{self.eval_year}年度" if self.eval_year else "最新"
-        stem = f"{self.plan}_{year}_{self.method_label}{suffix}"
-        return safe_filename(stem) + "." + fmt
-
-
-# ---- display helpers shared by the formats ---------------------------------------------------
-
-def value_text(value, unit: str | None) -> str:
-    return format_value(value, unit or "")
-
-
-def rate_text(rate) -> str:
-    if rate is None or rate != rate:
-        return "―"
-    return f"{rate * 100:,.1f}%"
-
-
-def split_source(source: str, heads: tuple[str, ...] = ()) -> tuple[str, str]:
-    """(document, place) of a citation (kpiboard.citations)."""
-    return citations.split(source, heads)
-
-
-def compact_sources(sources: list[str], limit: int | None = None, heads: tuple[str, ...] = ()) -> str:
-    """'f.txt A B x', 'f.txt A B y' → 'f.txt A B x／y': one document, shared words once."""
-    by_file = sources_by_file(sources, heads)
-    parts = []
-    for name, sections in by_file.items():
-        if not sections:
-            parts.append(name)
-            continue
-        tokens = [s.split(" ") for s in sections]
-        common = 0
-        while (len(tokens) > 1 and all(len(t) > common + 1 for t in tokens)
-               and len({t[common] for t in tokens}) == 1):
-            common += 1
-        head = " ".join(tokens[0][:common])
-        tails = "／".join(" ".join(t[common:]) for t in tokens)
-        parts.append(f"{name} {head + ' ' if head else ''}{tails}")
-    text = "；".join(parts)
-    if limit and len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return text
-
-
-def sources_by_file(sources: list[str], heads: tuple[str, ...] = ()) -> dict[str, list[str]]:
-    """{document: [sections]} in first-seen order (for lists of every source)."""
-    out: dict[str, list[str]] = {}
-    for s in sources:
-        name, section = split_source(s, heads)
-        out.setdefault(name, [])
-        if section and section not in out[name]:
-            out[name].append(section)
-    return out
-
-
-def safe_filename(text: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\s]+', "_", text).strip("_")[:120] or "export"
-
-
-def kpi_label(row: dict, width: int | None = None) -> str:
-    """'ⅰ 指標名', cut to `width` characters in all."""
-    name = row.get("kpi_name") or row.get("kpi_id") or ""
-    code = row.get("item_code") or ""
-    label = f"{code} {name}".strip()
-    if width and len(label) > width:
-        label = label[: width - 1] + "…"
-    return label
-
-
-def status_rows(report: Report, rows: pl.DataFrame) -> list[dict]:
-    """The status table every format shows, as display strings (one dict per KPI)."""
-    out = []
-    for r in rows.iter_rows(named=True):
-        unit = r.get("unit") or ""
-        out.append({
-            "項目": r.get("item_code") or "",
-            "指標名": r.get("kpi_name") or "",
-            "基準値": value_text(r["baseline_value"], unit),
-            "基準年度": report.fy(r["baseline_fy"]) if r["baseline_value"] is not None else "",
-            "目標値": value_text(r["target_value"], unit),
-            "目標年度": report.fy(r["target_fy"]) if r["target_value"] is not None else "",
-            "実績値": value_text(r["actual_value"], unit) if r["actual_value"] is not None else "未登録",
-            "実績年度": report.fy(r["eval_fy"]) if r["actual_value"] is not None else "",
-            "達成率": rate_text(r["achievement_rate"]),
-            "判定": status.label(r["status"]),
-            "status": r["status"],
-            "source": r.get("source") or "",
-        })
-    return out
-
-
-# ---- gathering -------------------------------------------------------------------------------
-
-def available_plans(con=None) -> pl.DataFrame:
-    return db.run("plans_list", con)
-
-
-def build_report(plan: str, entity: str | None = None, year: int | None = None, method: str = "expected",
-                 bands: tuple[float, float, float] | None = None, *, directory: Path | None = None,
-                 made_on: _dt.date | None = None, western_years: bool = False) -> Report:
-    """Everything an export shows, read once. `plan` is the plan's name (as shown in the app) or id."""
-    directory = Path(directory) if directory else store.data_dir()
-    con = db.connect(directory)
-    try:
-        plans = available_plans(con)
-        match = plans.filter((pl.col("plan") == plan) | (pl.col("plan_id") == plan))
-        if entity:
-            match = match.filter((pl.col("entity") == entity) | (pl.col("entity_id") == entity))
-        if match.is_empty():
-            names = "、".join(dict.fromkeys(plans["plan"].to_list())) or "（なし）"
-            where = f"（自治体「{entity}」）" if entity else ""
-            raise ExportError(f"計画「{plan}」{where}が見つかりません。登録されている計画: {names}")
-        if match.height > 1:
-            owners = "、".join(match["entity"].to_list())
-            raise ExportError(f"計画「{plan}」は複数の自治体にあります（{owners}）。--entity で自治体を指定してください。")
-        p = match.row(0, named=True)
-        if method not in status.METHOD_LABELS:
-            raise ExportError(f"判定方式「{method}」は使えません（expected または abnf）")
-        try:  # the one validation of the bands (kpiboard/settings.py), as the sidebar and the CLI use
-            bands = db.SETTINGS.bands(bands or None)
-        except SettingError as e:
-            raise ExportError(str(e)) from None
-        rule = dict(plan=p["plan_id"], entity=p["entity_id"], method=method,
-                    band_on_track=bands[0], band_mostly=bands[1], band_slightly=bands[2])
-        evaluated = db.run("evaluate", con, eval_year=year, **rule)
-        # The charts' expected paths: the same rule at every year of each KPI's line (evaluate.sql).
-        paths = trajectory.expected_paths(evaluated.iter_rows(named=True), lambda years: db.run("evaluate", con, eval_years=years, **rule))
-    finally:
-        con.close()
-    source_heads = citations.heads(store.read_table(directory, "sources"))
-
-    kpi_ids = evaluated["kpi_id"].to_list()
-    observations = store.read_table(directory, "observations").filter(pl.col("kpi_id").is_in(kpi_ids))
-    plan_row = store.read_table(directory, "plans").filter(pl.col("plan_id") == p["plan_id"])
-    plan_info = plan_row.row(0, named=True) if plan_row.height else {}
-    area_table = store.read_table(directory, "areas").filter(pl.col("plan_id") == p["plan_id"])
-    dataset = store.read_table(directory, "dataset")
-    ds = dataset.row(0, named=True) if dataset.height else {}
-
-    report = Report(
-        plan_id=p["plan_id"], plan=p["plan"], entity=p["entity"], plan_type=p.get("plan_type") or "",
-        vision=plan_info.get("vision") or "", period_start_fy=p.get("period_start_fy"),
-        period_end_fy=p.get("period_end_fy"), plan_source=plan_info.get("source") or "",
-        eval_year=year, method=method, bands=bands, made_on=made_on or _dt.date.today(),
-        data_as_of=ds.get("data_as_of") or "", dataset_name=ds.get("name") or "",
-        synthetic=bool(ds.get("synthetic")) or bool(p.get("synthetic")),
-        evaluated=evaluated, observations=observations, western_years=western_years,
-        source_heads=source_heads, expected_paths=paths,
-    )
-    report.areas = _areas(evaluated, area_table)
-    report.attention = _attention(evaluated, method)
-    return report
-
-
-def _areas(evaluated: pl.DataFrame, area_table: pl.DataFrame) -> list[AreaSection]:
-    info = {r["area_code"]: r for r in area_table.iter_rows(named=True)}
-    order = {r["area_code"]: r["sort_order"] for r in area_table.iter_rows(named=True)}
-    keyed = evaluated.with_columns(pl.col("area_code").replace_strict(order, default=None, return_dtype=pl.Int64)
-                                   .alias("_area_order"))
-    sections = []
-    codes = (keyed.select("area_code", "area", "_area_order").unique(maintain_order=True)
-             .sort("_area_order", nulls_last=True, maintain_order=True))
-    for code, name in zip(codes["area_code"].to_list(), codes["area"].to_list()):
-        rows = evaluated.filter(pl.col("area_code").eq_missing(code) & pl.col("area").eq_missing(name))
-        a = info.get(code, {})
-        sections.append(AreaSection(name=name or NO_AREA, code=code, statement=a.get("statement") or "",
-                                    source=a.get("source") or "", rows=rows))
-    return sections
-
-
-def _attention(evaluated: pl.DataFrame, method: str) -> pl.DataFrame:
-    return status.attention(evaluated, limit=None)  # marked and ranked by evaluate.sql
+# format → (module, function): the function takes (report, progress) and returns the file's bytes. Modules
+# load on first use (python-pptx and the browser driver are heavy, and most requests want one format).
+RENDERERS = {
+    "pptx": ("pptx", "render"),
+    "pdf": ("pdf", "render"),
+    "html": ("html", "render_bytes"),
+    "xlsx": ("tables", "xlsx"),
+    "csv": ("tables", "csv"),
+    "png": ("png", "render"),
+}
 
 
 def export(report: Report, fmt: str, progress: Progress | None = None) -> bytes:
     """The file of one format, as bytes."""
-    if fmt == "pptx":
-        from . import pptx
-        return pptx.render(report, progress)
-    if fmt == "pdf":
-        from . import pdf
-        return pdf.render(report, progress)
-    if fmt == "html":
-        from . import html
-        return html.render(report).encode("utf-8")
-    if fmt == "xlsx":
-        from . import tables
-        return tables.xlsx(report)
-    if fmt == "csv":
-        from . import tables
-        return tables.csv(report)
-    if fmt == "png":
-        from . import png
-        return png.render(report)
-    raise ExportError(f"形式「{fmt}」には対応していません（{', '.join(FORMATS)}）")
+    if fmt not in RENDERERS:
+        raise ExportError(f"形式「{fmt}」には対応していません（{', '.join(FORMATS)}）")
+    module, function = RENDERERS[fmt]
+    return getattr(import_module(f".{module}", __name__), function)(report, progress)

@@ -8,7 +8,7 @@ import polars as pl
 from .. import charts
 from .. import status
 from ..status import STATUS_STYLE
-from . import Report, kpi_label
+from .report import Report, kpi_label
 
 
 def progress_figure(rows: pl.DataFrame, *, title: str, source: str, label_width: int = 22) -> go.Figure:

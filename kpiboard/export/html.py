@@ -8,7 +8,7 @@ import html as _html
 from plotly.offline import get_plotlyjs
 
 from .. import status
-from . import ATTENTION_LIMIT, Report, kpi_label, rate_text, status_rows, value_text
+from .report import ATTENTION_LIMIT, Progress, Report, kpi_label, rate_text, status_rows, value_text
 
 # What the document may load: its own inline script and styles, and images it makes itself (Plotly's
 # "save as PNG" draws through a blob: URL). Nothing from a network or a file, whatever the data says.
@@ -229,6 +229,11 @@ def document(report: Report, *, for_print: bool = False) -> tuple[str, int]:
             f"<title>{esc(title)}</title><style>{style}</style>"
             f"<script>{get_plotlyjs()}</script></head><body>" + body + "</body></html>")
     return text, charts.count
+
+
+def render_bytes(report: Report, progress: Progress | None = None) -> bytes:
+    """The page as a file (the exports' common signature)."""
+    return render(report).encode("utf-8")
 
 
 def render(report: Report) -> str:

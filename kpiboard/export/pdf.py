@@ -7,7 +7,7 @@ the data date, the source documents, the method and the page number.
 """
 from __future__ import annotations
 
-from . import Progress, Report
+from .report import Progress, Report
 from .browser import Chromium
 from .html import document, esc, print_font_stack
 

@@ -2,7 +2,7 @@
 put under a chart (`chart_download`)."""
 from __future__ import annotations
 
-from . import Progress, Report, safe_filename
+from .report import Progress, Report, safe_filename
 from .browser import Chromium
 
 WIDTH, HEIGHT, SCALE = 1280, 720, 1.5  # CSS pixels × scale: 1920 × 1080
@@ -30,7 +30,7 @@ def figure_png(fig, width: int = WIDTH, height: int | None = None, scale: float 
         return draw(browser, fig, width, height, scale)
 
 
-def render(report: Report) -> bytes:
+def render(report: Report, progress: Progress | None = None) -> bytes:
     """`--format png` with one file: the status summary chart."""
     from .figures import summary_figure
 

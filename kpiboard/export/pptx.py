@@ -17,10 +17,10 @@ from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.oxml.ns import qn
-from pptx.util import Emu, Inches, Pt
+from pptx.util import Inches, Pt
 
 from .. import status
-from . import (ATTENTION_LIMIT, Progress, Report, kpi_label, rate_text, status_rows,
+from .report import (ATTENTION_LIMIT, Progress, Report, kpi_label, rate_text, status_rows,
                value_text)
 from .browser import Chromium
 

@@ -6,7 +6,7 @@ import polars as pl
 
 from .. import tabular
 from ..schema import DIRECTION_JA, VALUE_KIND_JA
-from . import Report, split_source
+from .report import Progress, Report, split_source
 
 EVALUATED_COLUMNS = {
     "entity": "自治体", "plan": "計画", "area": "分野", "item_code": "項目", "kpi_id": "指標ID", "kpi_name": "指標名",
@@ -58,12 +58,12 @@ def notes(report: Report) -> dict[str, str]:
     return out
 
 
-def xlsx(report: Report) -> bytes:
+def xlsx(report: Report, progress: Progress | None = None) -> bytes:
     return tabular.to_xlsx_bytes({"判定結果": evaluated_table(report), "観測値": observations_table(report),
                                   "出典": sources_table(report)}, notes=notes(report))
 
 
-def csv(report: Report) -> bytes:
+def csv(report: Report, progress: Progress | None = None) -> bytes:
     return tabular.to_csv_bytes(evaluated_table(report))
 
 
