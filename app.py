@@ -12,8 +12,8 @@ from kpiboard import format as fmt
 from kpiboard.settings import SETTINGS, SettingError
 
 # A local icon: a Material icon as page_icon makes every browser fetch its SVG from Google's font servers.
-st.set_page_config(page_title="KPI board", page_icon=str(ui.ASSETS / "icon.png"), layout="wide",
-                   menu_items={"About": "KPI board — 計画のKPIの進捗を確認・比較するダッシュボード"})
+# No menu_items: with toolbarMode "minimal" (.streamlit/config.toml) the app then has no English menu at all.
+st.set_page_config(page_title="KPI board", page_icon=str(ui.ASSETS / "icon.png"), layout="wide")
 
 # One entry per page; the smoke tests read this list, so a new page is tested by being listed here.
 PAGES = {

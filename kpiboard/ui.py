@@ -338,6 +338,7 @@ def plans() -> pl.DataFrame:
 
 
 ALL_ENTITIES, ALL_PLANS = "すべての自治体・圏域", "すべての計画"
+PICK = "選んでください"  # an empty picker's placeholder (Streamlit's own is English)
 
 
 def carry_over(key: str, options: list, format_func=str, default_index: int = 0) -> None:
@@ -377,7 +378,7 @@ def entity_picker(*, label: str = "自治体・圏域", entity_types: tuple[str,
     names = ents["entity"].to_list()
     where = container or st
     carry_over(ENTITY, [ALL_ENTITIES] + names)
-    choice = where.selectbox(label, [ALL_ENTITIES] + names, key=ENTITY, bind="query-params",
+    choice = where.selectbox(label, [ALL_ENTITIES] + names, key=ENTITY, bind="query-params", placeholder=PICK,
                              help="計画を持つ自治体・連携中枢都市圏で絞り込みます")
     if choice not in names:
         return None
@@ -402,7 +403,7 @@ def plan_picker(entity: dict | None = None, *, label: str = "計画", allow_all:
     default = (options.index(labels[names.index(DEFAULT_PLAN)]) if DEFAULT_PLAN in names
                else options.index(labels[_first_plan(ps)]) if labels else 0)
     carry_over(PLAN, options, default_index=default)
-    choice = where.selectbox(label, options, index=default, key=PLAN, bind="query-params")
+    choice = where.selectbox(label, options, index=default, key=PLAN, bind="query-params", placeholder=PICK)
     if choice not in labels:
         return None
     return ps.row(labels.index(choice), named=True)
@@ -439,27 +440,35 @@ def year_picker(plan: dict | None = None, entity: dict | None = None, *, label: 
                         help="実績値のある年度から選びます。既定はKPIごとに実績のある最新の年度です。")
 
 
+LATEST_OPTION = 0  # 「最新の実績年度」 as a selectbox option: None would read as "nothing chosen" (an empty box)
+
+
 def fy_selectbox(label: str, years: list, *, key: str, index: int = 0, container=None, help: str | None = None):
     """A bound selectbox of fiscal years (None = 最新の実績年度) whose links survive the Western-years setting.
 
     The URL holds the label, and the label follows the setting (R6（2024） or 2024); a link made with the
     other setting (or a hand-typed year=2024) is read here and rewritten to this setting's label.
     """
-    def label_of(y):
-        return LATEST if y is None else fy(y)
+    options = [LATEST_OPTION if y is None else y for y in years]
 
+    def label_of(y):
+        return LATEST if y in (None, LATEST_OPTION) else fy(y)
+
+    if st.session_state.get(key, LATEST_OPTION) is None:  # a value from before the sentinel
+        st.session_state[key] = LATEST_OPTION
     raw = st.query_params.get(key)
-    if raw and raw not in [label_of(y) for y in years]:
-        match = next((y for y in years if y is not None and raw in (format_fiscal_year(y), str(y))), None)
+    if raw and raw not in [label_of(y) for y in options]:
+        match = next((y for y in options if y != LATEST_OPTION and raw in (format_fiscal_year(y), str(y))), None)
         if match is not None:
             st.session_state[key] = match
             try:
                 st.query_params[key] = label_of(match)
             except Exception:  # bound on this page already: the widget writes the URL itself
                 pass
-    carry_over(key, years, label_of, default_index=index)
-    return (container or st).selectbox(label, years, index=index, format_func=label_of, key=key,
-                                       bind="query-params", help=help)
+    carry_over(key, options, label_of, default_index=index)
+    chosen = (container or st).selectbox(label, options, index=index, format_func=label_of, key=key,
+                                         bind="query-params", help=help, placeholder=PICK)
+    return None if chosen in (None, LATEST_OPTION) else chosen
 
 
 def settings_summary(plan: dict | None = None, year: int | None = None) -> str:
@@ -520,7 +529,8 @@ def id_picker(label: str, labels: dict[str, str], *, key: str, default: str | No
         st.session_state[f"_{key}"] = st.session_state[f"_{key}_pick"]
         set_url_param(key, st.session_state[f"_{key}"])
 
-    (container or st).selectbox(label, ids, format_func=labels.get, key=f"_{key}_pick", on_change=changed, help=help)
+    (container or st).selectbox(label, ids, format_func=labels.get, key=f"_{key}_pick", on_change=changed, help=help,
+                                placeholder=PICK)
     return selected
 
 

@@ -51,3 +51,18 @@ def test_start_page_shows_verdicts_and_leads_to_the_47_prefecture_ranking(server
     ticks = ranking.evaluate("el => [...el.querySelectorAll('.ytick text')].map(t => t.textContent)")
     assert len(ticks) == 47 and any("福島県" in t and "▶" in t for t in ticks)
     assert_no_exception(page)
+
+
+def test_year_picker_keeps_a_japanese_value_when_the_plan_changes_and_no_english_menu(server, page):
+    page.goto(server + "/")
+    wait_for_app(page)
+    year = page.get_by_role("combobox", name="評価年度")
+    assert year.input_value() == "最新の実績年度"
+    page.get_by_role("combobox", name="計画").click()
+    page.get_by_role("option", name=re.compile("熊本連携中枢都市圏")).click()
+    wait_for_app(page)
+    page.wait_for_timeout(800)
+    assert year.input_value() == "最新の実績年度"  # was empty, showing 「Choose an option」
+    assert year.get_attribute("placeholder") == "選んでください"
+    assert page.get_by_test_id("stMainMenu").count() == 0  # Print / Record screen / About
+    assert_no_exception(page)
