@@ -178,7 +178,6 @@ def _slide_texts(slide) -> list[str]:
     return out
 
 
-@needs_chromium
 def test_deck_for_toyama(toyama):
     prs = Presentation(io.BytesIO(export(toyama, "pptx")))
     assert abs(prs.slide_width.inches - 13.333) < 0.01 and abs(prs.slide_height.inches - 7.5) < 0.01  # 16:9
@@ -196,9 +195,11 @@ def test_deck_for_toyama(toyama):
     assert len(tables) == 1
     cells = [c.text for row in tables[0].table.rows for c in row.cells]
     assert "製造業における付加価値率の全国順位" in cells and "－ 判定不能" in cells and "12位\nR2（2020）" in cells
-    # a native chart on the summary slide; the pillar chart is a picture
+    # native charts only (editable, never a clipped picture); a pillar with no 達成率 says why instead
     assert any(s.has_chart for s in slides[1].shapes)
-    assert any(s.shape_type == 13 for s in pillar.shapes)
+    assert not any(s.shape_type == 13 for slide in slides for s in slide.shapes)
+    assert not any(s.has_chart for s in pillar.shapes)
+    assert any("達成率を計算できる指標がないため、グラフはありません（実績なし" in t for t in _slide_texts(pillar))
     # sources on every slide; the Japanese font set as the east-asian font of the runs
     for n, slide in enumerate(slides, start=1):
         text = " ".join(_slide_texts(slide))
@@ -208,14 +209,13 @@ def test_deck_for_toyama(toyama):
     assert ea is not None and ea.get("typeface")
 
 
-@needs_chromium
 def test_deck_with_actuals_has_a_slide_per_kpi_needing_attention(behind):
     prs = Presentation(io.BytesIO(export(behind, "pptx")))
     titles = [s.shapes.title.text for s in prs.slides if s.shapes.title is not None]
     attention = [t for t in titles if t.startswith("要注意 ")]
     assert len(attention) == behind.attention.height
     first = next(s for s in prs.slides if s.shapes.title is not None and s.shapes.title.text.startswith("要注意 1/"))
-    assert any(s.shape_type == 13 for s in first.shapes)  # the trajectory
+    assert any(s.has_chart for s in first.shapes)  # the trajectory, as a native line chart
     facts = [c.text for s in first.shapes if s.has_table for row in s.table.rows for c in row.cells]
     assert behind.attention["status"][0] in " ".join(facts)
     assert "合成データ" in " ".join(_slide_texts(prs.slides[0]))
@@ -304,11 +304,37 @@ def test_html_and_pdf_draw_the_rules_expected_path(interim_report, for_print):
     assert paths and all(p[2023] == pytest.approx(120) for p in paths)
 
 
-@needs_chromium
-def test_pptx_draws_the_rules_expected_path(interim_report, monkeypatch):
-    from kpiboard.export import figures
-    drawn = []
-    original = figures.trajectory
-    monkeypatch.setattr(figures, "trajectory", lambda r, row: drawn.append(original(r, row)) or drawn[-1])
-    export(interim_report, "pptx")
-    assert drawn and all(_expected_path(f)[2023] == pytest.approx(120) for f in drawn)
+def test_pptx_draws_the_rules_expected_path(interim_report):
+    prs = Presentation(io.BytesIO(export(interim_report, "pptx")))
+    paths = []
+    for slide in prs.slides:
+        for shape in slide.shapes:
+            if shape.has_chart and shape.chart.chart_type is not None:
+                plot = shape.chart.plots[0]
+                for series in plot.series:
+                    if series.name == "期待される推移":
+                        paths.append(dict(zip(plot.categories, series.values)))
+    assert paths and all(p["R5（2023）"] == pytest.approx(120) for p in paths)
+
+
+def _runs(prs):
+    for slide in prs.slides:
+        for shape in slide.shapes:
+            if shape.has_table:
+                for row in shape.table.rows:
+                    for cell in row.cells:
+                        for para in cell.text_frame.paragraphs:
+                            yield from (run for run in para.runs if run.text.strip())
+
+
+def test_deck_is_legible_on_a_projector_and_notes_carry_sources_and_method(behind):
+    prs = Presentation(io.BytesIO(export(behind, "pptx")))
+    sizes = [run.font.size.pt for run in _runs(prs)]
+    assert sizes and min(sizes) >= 14
+    for slide in prs.slides:
+        notes = slide.notes_slide.notes_text_frame.text
+        assert notes.startswith("出典:") and "判定方式: 期待値方式" in notes and "判定基準:" in notes
+    for slide in prs.slides:
+        for shape in slide.shapes:
+            if shape.has_chart:
+                assert shape.chart.font.size.pt >= 14

@@ -20,7 +20,7 @@ FORMATS = {
     "csv": ("データ（CSV・UTF-8 BOM付き）", "text/csv"),
     "png": ("グラフ画像（PNG）", "image/png"),
 }
-NEEDS_BROWSER = ("pptx", "pdf", "png")  # chart images and PDF printing are drawn by headless Chromium
+NEEDS_BROWSER = ("pdf", "png")  # PDF printing and chart images are drawn by headless Chromium (the deck is native)
 # format → (module, function): the function takes (report, progress) and returns the file's bytes. Modules
 # load on first use (python-pptx and the browser driver are heavy, and most requests want one format).
 RENDERERS = {

@@ -1,6 +1,7 @@
 """The briefing deck (16:9): title, status summary, one slide per area, one per KPI needing attention,
-and a closing slide with method, bands and sources. Tables and the summary chart are native (editable
-in PowerPoint); trajectories and area charts are pictures drawn by kpiboard/charts.py.
+and a closing slide with method, bands and sources. Tables and charts are native (editable in PowerPoint,
+legible on a projector: table text 14 pt or more, long tables split across slides); a chart with nothing to
+draw is replaced by a sentence saying why. Every slide's speaker notes carry its sources and the method.
 
 Every run carries the Japanese font as its east-asian font (a:ea) as well as its latin font:
 python-pptx sets only the latin one, and PowerPoint picks the glyphs for 漢字・かな from a:ea.
@@ -20,9 +21,7 @@ from pptx.oxml.ns import qn
 from pptx.util import Inches, Pt
 
 from .. import status
-from .report import (ATTENTION_LIMIT, Progress, Report, kpi_label, rate_text, status_rows,
-               value_text)
-from .browser import Chromium
+from .report import ATTENTION_LIMIT, Progress, Report, kpi_label, rate_text, status_rows, value_text
 
 # Meiryo UI ships with every Windows (where committee decks are opened); elsewhere PowerPoint and
 # LibreOffice substitute the system's Japanese font (Noto Sans CJK JP on Debian).
@@ -31,9 +30,12 @@ W, H = Inches(13.333), Inches(7.5)
 MARGIN = Inches(0.45)
 INK, MUTED, ACCENT, RULE = RGBColor(0x1F, 0x29, 0x37), RGBColor(0x55, 0x5F, 0x6B), RGBColor(0x00, 0x5A, 0x9C), RGBColor(0xD0, 0xD7, 0xDE)
 HEADER_FILL, ZEBRA = RGBColor(0xDD, 0xEB, 0xF7), RGBColor(0xF6, 0xF8, 0xFA)
-ROWS_PER_SLIDE = 6
-TABLE_COLUMNS = [("項目", 0.62), ("指標名", 2.5), ("基準値", 1.1), ("目標値", 1.1), ("実績値", 1.1), ("達成率", 0.78),
-                 ("判定", 1.05)]
+ROWS_PER_SLIDE = 5  # at 14 pt a row takes two or three lines: five rows fill the space under the title
+TABLE_FONT = 14  # the smallest text in a table (projected at the back of a committee room)
+# Inches at 14 pt; years in the value cells are written short (R8), so 「－ 判定不能」 and the values fit one line
+TABLE_COLUMNS = [("項目", 0.6), ("指標名", 2.6), ("基準値", 1.2), ("目標値", 1.2), ("実績値", 1.2), ("達成率", 0.9),
+                 ("判定", 1.3)]
+TABLE_WIDTH = 9.0
 
 
 # ---- text ----------------------------------------------------------------------------------
@@ -101,9 +103,8 @@ def _on(color: str) -> RGBColor:
 # ---- the deck --------------------------------------------------------------------------------
 
 class Deck:
-    def __init__(self, report: Report, browser: Chromium | None):
+    def __init__(self, report: Report):
         self.report = report
-        self.browser = browser
         self.prs = Presentation()
         self.prs.slide_width, self.prs.slide_height = W, H
         props = self.prs.core_properties
@@ -132,6 +133,11 @@ class Deck:
         total = len(self.footers)
         for n, (slide, sources) in enumerate(self.footers, start=1):
             src = sources if isinstance(sources, str) else r.compact_sources(sources, 190)
+            # The presenter's notes: every source of the slide in full, and how the verdicts were made.
+            listed = sources if isinstance(sources, str) else "\n".join(f"・{x}" for x in sources) or "―"
+            slide.notes_slide.notes_text_frame.text = (
+                f"出典:\n{listed}\n\n判定方式: {r.method_label}（評価年度: {r.eval_year_label}）\n{r.method_text}\n"
+                f"判定基準: {r.bands_text}")
             meta = f"判定: {r.method_label}（{r.eval_year_label}）｜データ時点: {r.data_as_of or '―'}"
             if r.synthetic:
                 meta = "合成データ（架空の数値）｜" + meta
@@ -143,17 +149,13 @@ class Deck:
         self.prs.save(buf)
         return buf.getvalue()
 
-    def picture(self, slide, fig, left, top, width, height, css_width: int, font_size: int = 16):
-        """A chart as a PNG at least 1920 px wide, placed at the given box."""
-        from .png import draw
 
-        css_height = int(css_width * height / width)
-        scale = max(1.5, 1920 / css_width)
-        png = draw(self.browser, fig, css_width, css_height, scale, font_size=font_size)
-        return slide.shapes.add_picture(io.BytesIO(png), left, top, width, height)
+def _short_year(text: str) -> str:
+    """「R8（2026）」 → 「R8」 in a narrow cell (the title slide and notes give the full form)."""
+    return text.split("（")[0]
 
 
-def _table(slide, rows: list[dict], left, top, width_in: float, font: float = 11):
+def _table(slide, rows: list[dict], left, top, width_in: float, font: float = TABLE_FONT):
     cols = TABLE_COLUMNS
     scale = width_in / sum(w for _, w in cols)
     shape = slide.shapes.add_table(len(rows) + 1, len(cols), left, top, Inches(width_in), Inches(0.4 * (len(rows) + 1)))
@@ -170,9 +172,9 @@ def _table(slide, rows: list[dict], left, top, width_in: float, font: float = 11
         values = {
             "項目": [(row["項目"], font)],
             "指標名": [(row["指標名"], font)],
-            "基準値": [(row["基準値"], font), (row["基準年度"], font - 2)],
-            "目標値": [(row["目標値"], font), (row["目標年度"], font - 2)],
-            "実績値": [(row["実績値"], font), (row["実績年度"], font - 2)],
+            "基準値": [(row["基準値"], font), (_short_year(row["基準年度"]), font)],
+            "目標値": [(row["目標値"], font), (_short_year(row["目標年度"]), font)],
+            "実績値": [(row["実績値"], font), (_short_year(row["実績年度"]), font)],
             "達成率": [(row["達成率"], font)],
             "判定": [(row["判定"], font)],
         }
@@ -247,7 +249,7 @@ def _summary_slide(deck: Deck) -> None:
         chart.has_legend = True
         chart.legend.position = XL_LEGEND_POSITION.BOTTOM
         chart.legend.include_in_layout = False
-        chart.font.size = Pt(12)
+        chart.font.size = Pt(14)
         chart.font.name = FONT
         _set_ea(chart.font._rPr)
         chart.value_axis.has_major_gridlines = True
@@ -255,7 +257,7 @@ def _summary_slide(deck: Deck) -> None:
         chart.value_axis.has_title = True
         chart.value_axis.axis_title.text_frame.text = "KPI数"
         for run in chart.value_axis.axis_title.text_frame.paragraphs[0].runs:
-            style_run(run, 12)
+            style_run(run, 14)
         chart.plots[0].gap_width = 60
         chart.plots[0].overlap = 100
         for series, st in zip(chart.plots[0].series, counts):
@@ -267,10 +269,63 @@ def _needing(r: Report) -> str:
     return status.attention_words(r.method)
 
 
+def _native_chart(slide, kind, data, left, top, width, height, *, legend: bool = True, percent_axis: bool = False):
+    """A chart PowerPoint can edit, in the deck's font at projector size."""
+    chart = slide.shapes.add_chart(kind, left, top, width, height, data).chart
+    chart.font.size = Pt(14)
+    chart.font.name = FONT
+    _set_ea(chart.font._rPr)
+    chart.has_legend = legend
+    if legend:
+        chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+        chart.legend.include_in_layout = False
+    chart.value_axis.has_major_gridlines = True
+    if percent_axis:
+        chart.value_axis.minimum_scale = 0
+        chart.value_axis.tick_labels.number_format = '0"%"'
+        chart.value_axis.tick_labels.number_format_is_linked = False
+    return chart
+
+
+def _why_no_chart(rows: pl.DataFrame) -> str:
+    """Why an area has no 達成率 to draw, in evaluate.sql's words (実績なし, 定性・評価の記録なし …)."""
+    why = (rows.filter(pl.col("achievement_rate").is_null())
+           .group_by(pl.coalesce("status_reason", status.label_expr("status")).alias("why")).len()
+           .sort(["len", "why"], descending=[True, False]))
+    counts = "、".join(f"{w} {n} 件" for w, n in why.iter_rows())
+    return "この分野には達成率を計算できる指標がないため、グラフはありません" + (f"（{counts}）。" if counts else "。")
+
+
+def _area_chart(slide, report: Report, rows: pl.DataFrame, left, top, width, height) -> None:
+    """達成率 per KPI as native bars coloured by verdict, or a sentence saying why there are none."""
+    rated = rows.filter(pl.col("achievement_rate").is_not_null())
+    if rated.is_empty():
+        text_box(slide, left, top + Inches(0.6), width, Inches(1.4), [(_why_no_chart(rows), 16, False, MUTED)],
+                 anchor=MSO_ANCHOR.MIDDLE)
+        return
+    ordered = list(rated.iter_rows(named=True))[::-1]  # bar charts draw the first category at the bottom
+    data = CategoryChartData()
+    data.categories = [kpi_label(r, 14) for r in ordered]
+    data.add_series("達成率", [round(r["achievement_rate"] * 100, 1) for r in ordered])
+    chart = _native_chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, data, left, top, width, height, legend=False,
+                          percent_axis=True)
+    chart.has_title = True
+    chart.chart_title.text_frame.text = "指標別の達成率（%）"
+    for run in chart.chart_title.text_frame.paragraphs[0].runs:
+        style_run(run, 14, True)
+    plot = chart.plots[0]
+    plot.gap_width = 60
+    plot.has_data_labels = True
+    plot.data_labels.number_format = '0.0"%"'
+    plot.data_labels.number_format_is_linked = False
+    plot.data_labels.font.size = Pt(14)
+    for point, r in zip(plot.series[0].points, ordered):
+        point.format.fill.solid()
+        point.format.fill.fore_color.rgb = _hex(status.style(r["status"]).color)
+
+
 def _area_slides(deck: Deck, progress: Progress | None, done: float, share: float) -> None:
     r = deck.report
-    from .figures import area_figure
-
     for i, area in enumerate(r.areas, start=1):
         if progress:
             progress(done + share * (i - 1) / max(len(r.areas), 1), f"分野のスライド: {area.name}")
@@ -283,30 +338,56 @@ def _area_slides(deck: Deck, progress: Progress | None, done: float, share: floa
             top = Inches(1.25)
             if area.statement:
                 statement = area.statement.replace("\n", " ")
-                if len(statement) > 120:
-                    statement = statement[:119] + "…"
-                text_box(s, MARGIN, top, W - 2 * MARGIN, Inches(0.5), [(statement, 12, False, MUTED)])
-                top = Inches(1.8)
+                if len(statement) > 90:
+                    statement = statement[:89] + "…"
+                text_box(s, MARGIN, top, W - 2 * MARGIN, Inches(0.5), [(statement, 14, False, MUTED)])
+                top = Inches(1.85)
             if chunk:
-                _table(s, chunk, MARGIN, top, 8.0, font=11)
-            if deck.browser is not None and sub.height:
-                pic_left = MARGIN + Inches(8.2)
-                height = min(H - top - Inches(0.75), Inches(2.3 + 0.7 * sub.height))
-                deck.picture(s, area_figure(r, _Sub(area, sub), label_width=12), pic_left, top,
-                             W - MARGIN - pic_left, height, css_width=520, font_size=15)
+                _table(s, chunk, MARGIN, top, TABLE_WIDTH)
+            if sub.height:
+                left = MARGIN + Inches(TABLE_WIDTH + 0.2)
+                _area_chart(s, r, sub, left, top, W - MARGIN - left, H - top - Inches(0.8))
 
 
-class _Sub:
-    """An area restricted to the rows of one slide."""
-
-    def __init__(self, area, rows: pl.DataFrame):
-        self.name, self.code, self.statement, self.source, self.rows = area.name, area.code, area.statement, area.source, rows
+def _trajectory_chart(slide, report: Report, row: dict, left, top, width, height) -> None:
+    """The KPI's actuals and targets by fiscal year with the expected path evaluate.sql judged against, as a
+    native line chart; without any figure to draw, a sentence."""
+    obs = report.observations_of(row["kpi_id"]).filter(pl.col("value").is_not_null() & pl.col("fiscal_year").is_not_null())
+    path = dict(report.expected_path(row["kpi_id"]))
+    series = {kind: dict(zip(sub["fiscal_year"].to_list(), sub["value"].to_list()))
+              for kind, sub in ((k, obs.filter(pl.col("value_kind") == k)) for k in ("baseline", "actual", "target"))}
+    years = sorted(set(path) | set().union(*(d.keys() for d in series.values())))
+    if not years:
+        text_box(slide, left, top + Inches(1.5), width, Inches(1.2),
+                 [("数値の記録がないため、推移のグラフはありません。", 16, False, MUTED)], anchor=MSO_ANCHOR.MIDDLE)
+        return
+    years = list(range(years[0], years[-1] + 1))
+    data = CategoryChartData()
+    data.categories = [report.fy(y) for y in years]
+    actual = {**series["baseline"], **series["actual"]}  # the line starts at the baseline
+    for name, values in (("実績値（基準値から）", actual), ("目標値", series["target"]), ("期待される推移", path)):
+        if values:
+            data.add_series(name, [values.get(y) for y in years])
+    chart = _native_chart(slide, XL_CHART_TYPE.LINE_MARKERS, data, left, top, width, height)
+    chart.has_title = True
+    unit = row.get("unit") or ""
+    chart.chart_title.text_frame.text = f"推移（{unit}）" if unit else "推移"
+    for run in chart.chart_title.text_frame.paragraphs[0].runs:
+        style_run(run, 14, True)
+    colors = {"実績値（基準値から）": "#0072B2", "目標値": "#009E73", "期待される推移": "#555555"}
+    for plot_series in chart.plots[0].series:
+        color = _hex(colors.get(plot_series.name, "#000000"))
+        plot_series.format.line.color.rgb = color
+        plot_series.format.line.width = Pt(3 if plot_series.name.startswith("実績") else 2)
+        plot_series.marker.format.fill.solid()
+        plot_series.marker.format.fill.fore_color.rgb = color
+        plot_series.smooth = False
+        if plot_series.name == "期待される推移":
+            plot_series.format.line.dash_style = 4  # MSO_LINE.DASH
 
 
 def _attention_slides(deck: Deck, progress: Progress | None, done: float, share: float) -> None:
     r = deck.report
-    from .figures import trajectory
-
     att = r.attention if r.attention is not None else r.evaluated.clear()
     if att.is_empty():
         s = deck.slide(f"要注意の指標（{_needing(r)}）", r.sources_of(r.evaluated))
@@ -320,7 +401,7 @@ def _attention_slides(deck: Deck, progress: Progress | None, done: float, share:
     for i, row in enumerate(shown.iter_rows(named=True), start=1):
         if progress:
             progress(done + share * (i - 1) / shown.height, f"要注意の指標: {kpi_label(row, 30)}")
-        s = deck.slide(f"要注意 {i}/{att.height}　{kpi_label(row, 44)}", r.sources_of(shown.slice(i - 1, 1)))
+        s = deck.slide(f"要注意 {i}/{att.height}　{kpi_label(row, 40)}", r.sources_of(shown.slice(i - 1, 1)))
         unit = row.get("unit") or ""
         facts = [
             ("分野", row["area"] or "―"),
@@ -333,11 +414,11 @@ def _attention_slides(deck: Deck, progress: Progress | None, done: float, share:
             ("進捗率 r", rate_text(row["progress_ratio"])),
             ("達成率", rate_text(row["achievement_rate"])),
         ]
-        shape = s.shapes.add_table(len(facts), 2, MARGIN, Inches(1.3), Inches(3.9), Inches(0.42 * len(facts)))
+        shape = s.shapes.add_table(len(facts), 2, MARGIN, Inches(1.3), Inches(4.4), Inches(0.5 * len(facts)))
         table = shape.table
         table.first_row = False
         table.horz_banding = False
-        table.columns[0].width, table.columns[1].width = Inches(1.15), Inches(2.75)
+        table.columns[0].width, table.columns[1].width = Inches(1.3), Inches(3.1)
         for k, (name, value) in enumerate(facts):
             for c, text in enumerate((name, value)):
                 cell = table.cell(k, c)
@@ -351,17 +432,15 @@ def _attention_slides(deck: Deck, progress: Progress | None, done: float, share:
                     color = _on(bg)
                 else:
                     cell.fill.fore_color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
-                fill_text(cell.text_frame, [(text, 12, c == 0 or name == "判定", color)], anchor=MSO_ANCHOR.MIDDLE)
-        if deck.browser is not None:
-            left = MARGIN + Inches(4.1)
-            deck.picture(s, trajectory(r, row), left, Inches(1.25), W - MARGIN - left, H - Inches(2.0),
-                         css_width=1000, font_size=16)
+                fill_text(cell.text_frame, [(text, TABLE_FONT, c == 0 or name == "判定", color)], anchor=MSO_ANCHOR.MIDDLE)
+        left = MARGIN + Inches(4.6)
+        _trajectory_chart(s, r, row, left, Inches(1.25), W - MARGIN - left, H - Inches(2.05))
     if att.height > shown.height:
         s = deck.slide("要注意の指標（続き）", r.sources_of(att.slice(ATTENTION_LIMIT)))
         names = "、".join(kpi_label(x, 30) for x in att.slice(ATTENTION_LIMIT).iter_rows(named=True))
         text_box(s, MARGIN, Inches(1.4), W - 2 * MARGIN, Inches(4.5),
                  [(f"ほか {att.height - shown.height} 件（一覧は xlsx / CSV の判定結果にあります）", 18, True, INK),
-                  (names[:900], 12, False, MUTED)])
+                  (names[:900], 14, False, MUTED)])
 
 
 def _closing_slide(deck: Deck) -> None:
@@ -397,25 +476,18 @@ def _closing_slide(deck: Deck) -> None:
     text_box(s, MARGIN + Inches(6.6), Inches(1.25), W - 2 * MARGIN - Inches(6.6), H - Inches(2.0), src_lines)
 
 
-def render(report: Report, progress: Progress | None = None, *, charts: bool = True) -> bytes:
-    """The deck as .pptx bytes. `charts=False` leaves out the picture charts (no browser needed)."""
+def render(report: Report, progress: Progress | None = None) -> bytes:
+    """The deck as .pptx bytes (native tables and charts: no browser needed)."""
     def step(x: float, msg: str) -> None:
         if progress:
             progress(min(x, 1.0), msg)
 
-    browser = Chromium() if charts else None
-    if browser is not None:
-        browser.__enter__()
-    try:
-        deck = Deck(report, browser)
-        step(0.0, "表紙と概要")
-        _title_slide(deck)
-        _summary_slide(deck)
-        _area_slides(deck, step, 0.05, 0.5)
-        _attention_slides(deck, step, 0.55, 0.4)
-        _closing_slide(deck)
-        step(0.97, "保存中")
-        return deck.finish()
-    finally:
-        if browser is not None:
-            browser.__exit__(None, None, None)
+    deck = Deck(report)
+    step(0.0, "表紙と概要")
+    _title_slide(deck)
+    _summary_slide(deck)
+    _area_slides(deck, step, 0.05, 0.5)
+    _attention_slides(deck, step, 0.55, 0.4)
+    _closing_slide(deck)
+    step(0.97, "保存中")
+    return deck.finish()

@@ -94,7 +94,6 @@ class Report:
 
     def fy(self, value) -> str:
         return format_fiscal_year(value, western_only=self.western_years) if value is not None else "―"
-
     def status_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(status.statuses(self.method), 0)
         for s in self.evaluated["status"].to_list():
