@@ -338,3 +338,17 @@ def test_deck_is_legible_on_a_projector_and_notes_carry_sources_and_method(behin
         for shape in slide.shapes:
             if shape.has_chart:
                 assert shape.chart.font.size.pt >= 14
+
+
+@needs_chromium
+def test_a3_progress_sheet_is_a3_landscape_with_embedded_truetype_fonts(toyama, tmp_path):
+    pdf = tmp_path / toyama.filename("a3")
+    pdf.write_bytes(export(toyama, "a3"))
+    assert pdf.name.endswith("_進捗管理表A3.pdf")
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info).groups())
+    assert (round(width), round(height)) == (1191, 843)  # A3, landscape
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    assert fonts and all("CID TrueType" in line and " yes yes " in line for line in fonts)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "KPI 進捗管理表" in text and "所見" in text and "製造業における付加価値率の全国順位" in text

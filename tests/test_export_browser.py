@@ -105,7 +105,8 @@ def test_export_page_makes_files_and_offers_downloads(tmp_path):
         page.get_by_text("作成しました").wait_for(timeout=240_000)
         buttons = page.get_by_test_id("stDownloadButton")
         labels = buttons.all_inner_texts()
-        for label in ("スライド（PowerPoint）", "配布資料（PDF・A4）", "Webページ", "データ（Excel）", "データ（CSV"):
+        for label in ("スライド（PowerPoint）", "配布資料（PDF・A4）", "進捗管理表（PDF・A3横）", "Webページ", "データ（Excel）",
+                      "データ（CSV"):
             assert any(label in t for t in labels), (label, labels)
         assert_no_exception(page)
         with page.expect_download() as dl:

@@ -335,7 +335,7 @@ def report(hostile):
 def exports(report):
     from kpiboard.export import export
 
-    return _off_loop(lambda: {fmt: export(report, fmt) for fmt in ("html", "pdf", "pptx", "xlsx", "csv", "png")})
+    return _off_loop(lambda: {fmt: export(report, fmt) for fmt in ("html", "pdf", "a3", "pptx", "xlsx", "csv", "png")})
 
 
 def _squash(text: str) -> str:
@@ -370,9 +370,10 @@ def test_html_export_opens_offline_and_shows_payloads_as_text(tmp_path, chromium
         context.close()
 
 
-def test_pdf_export_prints_payloads_as_text(tmp_path, exports):
+@pytest.mark.parametrize("fmt", ["pdf", "a3"])
+def test_pdf_export_prints_payloads_as_text(tmp_path, exports, fmt):
     path = tmp_path / "handout.pdf"
-    path.write_bytes(exports["pdf"])
+    path.write_bytes(exports[fmt])
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     flat = _squash(text)
     for payload in (IFRAME, IMG_ONERROR, SCRIPT, OVERLAY, LINK, MARKDOWN, FORMULA, STYLE):

@@ -15,17 +15,19 @@ from .report import (ATTENTION_LIMIT, NO_AREA, AreaSection, ExportError, Progres
 FORMATS = {
     "pptx": ("スライド（PowerPoint）", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
     "pdf": ("配布資料（PDF・A4）", "application/pdf"),
+    "a3": ("進捗管理表（PDF・A3横）", "application/pdf"),
     "html": ("Webページ（HTML・オフライン可）", "text/html"),
     "xlsx": ("データ（Excel）", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     "csv": ("データ（CSV・UTF-8 BOM付き）", "text/csv"),
     "png": ("グラフ画像（PNG）", "image/png"),
 }
-NEEDS_BROWSER = ("pdf", "png")  # PDF printing and chart images are drawn by headless Chromium (the deck is native)
+NEEDS_BROWSER = ("pdf", "a3", "png")  # PDF printing and chart images are drawn by headless Chromium (the deck is native)
 # format → (module, function): the function takes (report, progress) and returns the file's bytes. Modules
 # load on first use (python-pptx and the browser driver are heavy, and most requests want one format).
 RENDERERS = {
     "pptx": ("pptx", "render"),
     "pdf": ("pdf", "render"),
+    "a3": ("sheet", "render"),
     "html": ("html", "render_bytes"),
     "xlsx": ("tables", "xlsx"),
     "csv": ("tables", "csv"),

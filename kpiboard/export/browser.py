@@ -119,8 +119,10 @@ class Chromium:
         )
         return base64.b64decode(url.split(",", 1)[1])
 
-    def pdf(self, html_text: str, footer_html: str, wait_for_charts: int = 0) -> bytes:
-        """Print an HTML document to A4 PDF with a footer (page numbers via Chromium's classes)."""
+    def pdf(self, html_text: str, footer_html: str, wait_for_charts: int = 0, *, paper: str = "A4",
+            landscape: bool = False) -> bytes:
+        """Print an HTML document to PDF (A4 portrait unless told) with a footer (page numbers via Chromium's
+        classes)."""
         page = self._context.new_page()
         try:
             self._open(page, html_text, f"handout-{len(self._documents)}.html")
@@ -130,7 +132,7 @@ class Chromium:
                     ".filter(d => d._fullLayout && d.querySelector('.main-svg')).length >= n",
                     arg=wait_for_charts, timeout=60_000)
             page.evaluate("() => document.fonts.ready")
-            return page.pdf(format="A4", print_background=True, display_header_footer=True,
+            return page.pdf(format=paper, landscape=landscape, print_background=True, display_header_footer=True,
                             header_template="<span></span>", footer_template=footer_html,
                             margin={"top": "14mm", "bottom": "16mm", "left": "13mm", "right": "13mm"})
         finally:

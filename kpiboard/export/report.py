@@ -146,6 +146,8 @@ class Report:
 
     def filename(self, fmt: str, suffix: str = "") -> str:
         year = f"{self.eval_year}年度" if self.eval_year else "最新"
+        if fmt == "a3":  # the A3 sheet is a PDF too
+            fmt, suffix = "pdf", suffix + "_進捗管理表A3"
         stem = f"{self.plan}_{year}_{self.method_label}{suffix}"
         return safe_filename(stem) + "." + fmt
 
