@@ -7,7 +7,7 @@ from kpiboard.store import PACKAGE_ROOT as ROOT
 
 def test_readme_has_exactly_the_two_commands_and_their_scripts_parse():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = readme.split("## はじめかた", 1)[1].split("\n## ", 1)[0]
+    start = readme.split("## はじめかた", 1)[1].split("\n#", 1)[0]  # up to the next heading
     commands = re.findall(r"```bash\n(.*?)\n```", start, re.S)
     assert commands == ["bash scripts/start.sh", "bash scripts/test.sh"]
     for script in ("scripts/start.sh", "scripts/test.sh"):
