@@ -293,23 +293,54 @@ def chart(fig: go.Figure, *, key: str | None = None) -> None:
         margin_b = fig.layout.margin.b or 96
         fig.update_layout(margin={"b": max(40, margin_b - 60)}, height=(fig.layout.height or 420) - min(60, margin_b - 40))
     if presenting():
-        base = fig.layout.font.size or 14
-        fig.update_layout(font={"size": base + 6}, height=max(fig.layout.height or 0, 640),
-                          title={"font": {"size": base + 14}})
-        for ann in fig.layout.annotations or ():
-            ann.font.size = (ann.font.size or base) + 5
+        present(fig)
     st.plotly_chart(fig, config=config, key=key, theme=None)
     if source is not None:
-        st.caption(fmt.md(source))
+        # a projector shows the document's name; the places are in the table beneath or on the page itself
+        shown = source if not presenting() or len(source) <= PRESENT_SOURCE_CHARS else \
+            source[:PRESENT_SOURCE_CHARS - 1] + "…"
+        st.caption(fmt.md(shown))
+
+
+PRESENT_TEXT_PX = 18  # the smallest chart text on a projector (1920×1080 or 1280×720, read from the back)
+PRESENT_SOURCE_CHARS = 90
+PRESENT_MAX_HEIGHT = 1000  # a 1920×1080 screen: a long ranking is squeezed rather than cut by the fold
+PRESENT_NOWRAP_CHARS = 12  # table cells this short stay on one line when presenting
+
+
+def present(fig: go.Figure) -> None:
+    """A figure for the projector: every text at least PRESENT_TEXT_PX (ticks, legend, annotations, labels
+    on bars), the title larger, one screen high."""
+    base = max(fig.layout.font.size or 14, PRESENT_TEXT_PX) + 2
+    fig.update_layout(font={"size": base}, height=min(max(fig.layout.height or 0, 700), PRESENT_MAX_HEIGHT),
+                      title={"font": {"size": base + 10}}, legend={"font": {"size": base}},
+                      hoverlabel={"font": {"size": base}})
+    fig.update_xaxes(tickfont={"size": base}, title_font={"size": base})
+    fig.update_yaxes(tickfont={"size": base}, title_font={"size": base})
+    fig.update_traces(textfont={"size": base}, selector=lambda t: hasattr(t, "textfont"))
+    for ann in fig.layout.annotations or ():
+        ann.font.size = max(ann.font.size or base, base)
+
+
+def _glued(column: str) -> pl.Expr:
+    """A cell's opening words (up to 「（」, at most PRESENT_NOWRAP_CHARS) joined by word joiners: a status word,
+    a year or a value stays on one line; a reason in brackets after it may wrap."""
+    col = pl.col(column)
+    head = col.str.extract(rf"^([^（]{{1,{PRESENT_NOWRAP_CHARS}}})", 1)
+    glued = head.str.replace_all(r"(.)", "${1}\u2060")
+    return (pl.when(head.is_not_null()).then(pl.concat_str([glued, col.str.slice(head.str.len_chars())]))
+            .otherwise(col).alias(column))
 
 
 def show_table(frame: pl.DataFrame, source: str, *, height: int | str = "auto", column_config=None,
                key: str | None = None, on_select="ignore", selection_mode="single-row", max_rows: int = 30):
     """A table with its source beneath. Presentation mode shows a plain large-type table."""
     if presenting() and on_select == "ignore":
-        # st.table reads its cells as Markdown: text cells go in escaped.
-        shown = frame.head(max_rows).with_columns(
-            fmt.markdown_text(c) for c, dtype in frame.schema.items() if dtype == pl.Utf8)
+        # st.table reads its cells as Markdown: text cells go in escaped. Short cells (a status word, a year,
+        # a value) are glued with word joiners first, so large type never breaks 「判定／不能」 over two lines.
+        texts = [c for c, dtype in frame.schema.items() if dtype == pl.Utf8]
+        shown = frame.head(max_rows).with_columns(_glued(c) for c in texts).with_columns(
+            fmt.markdown_text(c) for c in texts)
         st.table(shown.to_pandas().set_index(shown.columns[0]) if shown.width else shown)
         if frame.height > max_rows:
             st.caption(f"先頭 {max_rows} 行を表示（全 {frame.height} 行）")

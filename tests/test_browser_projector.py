@@ -1,0 +1,47 @@
+"""発表モード on a 1920×1080 projector, in Chromium: chart text is large enough to read from the back of the
+room, each chart fits on one screen, and short table cells (status words) do not wrap."""
+import pytest
+
+from browser import assert_no_exception, chromium_page, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture()
+def projector():
+    with chromium_page(1920, 1080) as page:
+        yield page
+
+
+@pytest.mark.parametrize("path", ["/", "/indicator", "/compare?view=公表統計（全国）"])
+def test_presentation_charts_are_readable_and_fit_the_screen(server, projector, path):
+    page = projector
+    page.goto(server + path + ("&" if "?" in path else "?") + "present=true")
+    wait_for_app(page, timeout=60_000)
+    assert_no_exception(page)
+    charts = page.get_by_test_id("stPlotlyChart")
+    charts.first.locator(".main-svg").first.wait_for()
+    sizes = charts.evaluate_all(
+        "els => els.flatMap(el => [...el.querySelectorAll('.xtick text, .ytick text, .legendtext')]"
+        "  .map(t => parseFloat(getComputedStyle(t).fontSize)))")
+    assert sizes and min(sizes) >= 18, sorted(sizes)[:5]
+    heights = charts.evaluate_all("els => els.map(el => el.getBoundingClientRect().height)")
+    assert max(heights) <= 1080, heights
+
+
+def test_presentation_tables_keep_status_words_on_one_line(server, projector):
+    page = projector
+    page.goto(server + "/?present=true")
+    wait_for_app(page, timeout=60_000)
+    page.locator('[data-testid="stTable"] td').first.wait_for()
+    # how many lines the characters of the word 判定不能 are spread over, in every table cell that has it
+    lines = page.locator('[data-testid="stTable"] td, [data-testid="stTable"] th').evaluate_all("""els => els.flatMap(el => {
+        const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT); const out = [];
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const t = node.textContent, i = t.indexOf('判'), j = t.indexOf('能', i);
+            if (i < 0 || j < 0 || !t.slice(i, j + 1).replace(/\u2060/g, '').startsWith('判定不能')) continue;
+            const r = document.createRange(); r.setStart(node, i); r.setEnd(node, j + 1);
+            out.push(new Set([...r.getClientRects()].map(x => Math.round(x.top))).size);
+        }
+        return out; })""")
+    assert lines and max(lines) == 1, lines
