@@ -2,6 +2,7 @@
 import logging
 
 import streamlit as st
+import streamlit.components.v1 as components
 
 from kpiboard.warmup import warm_up
 
@@ -51,6 +52,28 @@ h1 { font-size: 2.2rem !important; padding-top: 0 !important; }
 """
 
 
+# Keyboard paging while presenting: → / PageDown / j next chart, ← / PageUp / k previous. A constant script
+# (no data in it) in a component frame, listening on the app's document.
+PAGING_JS = """<script>
+const doc = window.parent.document;
+if (!doc.kpiPaging) {
+  doc.kpiPaging = true;
+  doc.addEventListener("keydown", (e) => {
+    const t = e.target;
+    if (t && (["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName) || t.isContentEditable)) return;
+    const next = ["PageDown", "ArrowRight", "j"].includes(e.key), prev = ["PageUp", "ArrowLeft", "k"].includes(e.key);
+    if (!next && !prev) return;
+    const charts = [...doc.querySelectorAll('[data-testid="stPlotlyChart"]')];
+    const tops = charts.map((c) => c.getBoundingClientRect().top);
+    const i = next ? tops.findIndex((y) => y > 8) : tops.map((y) => y < -8).lastIndexOf(true);
+    if (i < 0) return;
+    e.preventDefault();
+    charts[i].scrollIntoView({ block: "start" });
+  });
+}
+</script>"""
+
+
 def _leave_presentation():
     st.session_state[ui.PRESENT] = False
 
@@ -91,3 +114,6 @@ except Exception:
     # the server's log only, since it shows paths and code; the user gets a message they can act on.
     logging.getLogger("kpiboard").exception("page %s failed", nav.url_path or "overview")
     st.error(ui.PAGE_FAILED, icon=":material/error:")
+
+if ui.presenting():  # after the page, so the page's own elements come first (an empty frame at the end)
+    components.html(PAGING_JS, height=0)

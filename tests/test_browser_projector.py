@@ -45,3 +45,26 @@ def test_presentation_tables_keep_status_words_on_one_line(server, projector):
         }
         return out; })""")
     assert lines and max(lines) == 1, lines
+
+
+def test_presentation_pages_chart_by_chart_with_the_keyboard(server, projector):
+    page = projector
+    page.goto(server + "/compare?view=公表統計（全国）&present=true")
+    wait_for_app(page, timeout=60_000)
+    charts = page.get_by_test_id("stPlotlyChart")
+    charts.nth(1).locator(".main-svg").first.wait_for()
+
+    def top(i):
+        return charts.nth(i).evaluate("el => el.getBoundingClientRect().top")
+
+    page.mouse.click(960, 1000)  # focus the page (an empty spot), not a widget
+    # j / → have no meaning to the browser itself: only the paging script moves the page
+    page.keyboard.press("j")
+    page.wait_for_timeout(600)
+    first = top(0)
+    page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(600)
+    assert abs(top(1)) < 40 and abs(first) < 40  # each press brings the next chart to the top
+    page.keyboard.press("k")
+    page.wait_for_timeout(600)
+    assert abs(top(0)) < 40
