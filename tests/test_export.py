@@ -352,3 +352,13 @@ def test_a3_progress_sheet_is_a3_landscape_with_embedded_truetype_fonts(toyama, 
     assert fonts and all("CID TrueType" in line and " yes yes " in line for line in fonts)
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "KPI 進捗管理表" in text and "所見" in text and "製造業における付加価値率の全国順位" in text
+
+
+def test_pdf_without_the_truetype_font_is_refused_in_japanese(toyama, monkeypatch):
+    from kpiboard.export import browser as export_browser
+
+    assert export_browser.print_font_installed() is True  # this machine has it (scripts/test.sh installs it)
+    assert export_browser.print_font_installed("No Such Font KPI") is False
+    monkeypatch.setattr(export_browser, "print_font_installed", lambda family="IPAexGothic": False)
+    with pytest.raises(ExportError, match="IPAex ゴシック"):
+        export(toyama, "pdf")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -21,8 +22,23 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage"]
 _CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-MISSING = ("グラフ画像・PDF の作成には Chromium が必要です。Debian/Ubuntu では `apt-get install chromium "
-           "fonts-noto-cjk` で入ります（別の場所にある場合は環境変数 KPIBOARD_CHROMIUM で指定）。")
+MISSING = ("グラフ画像・PDF の作成には Chromium が必要です。`bash scripts/start.sh` で入ります（Debian/Ubuntu では "
+           "`apt-get install chromium fonts-ipaexfont-gothic`。別の場所にある場合は環境変数 KPIBOARD_CHROMIUM で指定）。")
+NO_PRINT_FONT = ("PDF の作成には日本語の TrueType フォント IPAex ゴシックが必要です（ほかのフォントでは文字が埋め込まれず、"
+                 "印刷や検索ができない PDF になります）。`bash scripts/start.sh` で入ります（Debian/Ubuntu では "
+                 "`apt-get install fonts-ipaexfont-gothic`）。")
+
+
+def print_font_installed(family: str = "IPAexGothic") -> bool:
+    """Whether fontconfig (which Chromium asks) has the TrueType font PDFs embed as CID fonts."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return True  # cannot tell: let Chromium try
+    try:
+        out = subprocess.run([fc_list, ":family=" + family, "family"], capture_output=True, text=True, timeout=20).stdout
+    except (OSError, subprocess.SubprocessError):
+        return True
+    return bool(out.strip())
 
 
 def chromium_executable() -> str | None:
@@ -122,7 +138,9 @@ class Chromium:
     def pdf(self, html_text: str, footer_html: str, wait_for_charts: int = 0, *, paper: str = "A4",
             landscape: bool = False) -> bytes:
         """Print an HTML document to PDF (A4 portrait unless told) with a footer (page numbers via Chromium's
-        classes)."""
+        classes). Refuses without the TrueType font: a CFF font alone would give Type 3 glyphs."""
+        if not print_font_installed():
+            raise ExportError(NO_PRINT_FONT)
         page = self._context.new_page()
         try:
             self._open(page, html_text, f"handout-{len(self._documents)}.html")
