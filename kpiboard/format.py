@@ -81,19 +81,36 @@ def date_ja(text: str | None) -> str:
     return text or ""
 
 
+def _era(y: pl.Expr) -> pl.Expr:
+    """The era part of a fiscal year: 2024 → 'R6', 2019 → 'R元', 1995 → 'H7', 1980 → 'S55'."""
+    return (pl.when(y == 2019).then(pl.lit("R元"))
+            .when(y >= 2019).then(pl.concat_str([pl.lit("R"), (y - 2018).cast(pl.Utf8)]))
+            .when(y == 1989).then(pl.lit("H元"))
+            .when(y >= 1989).then(pl.concat_str([pl.lit("H"), (y - 1988).cast(pl.Utf8)]))
+            .otherwise(pl.concat_str([pl.lit("S"), (y - 1925).cast(pl.Utf8)])))
+
+
 def fiscal_year(year, western: bool = False) -> pl.Expr:
     """2024 → 'R6（2024）' (or '2024' with the Western-years setting); '―' when missing."""
     y = _expr(year).cast(pl.Int64)
     western_text = y.cast(pl.Utf8)
     if western:
         return pl.when(y.is_null()).then(pl.lit(NONE_TEXT)).otherwise(western_text)
-    era = (pl.when(y == 2019).then(pl.lit("R元"))
-           .when(y >= 2019).then(pl.concat_str([pl.lit("R"), (y - 2018).cast(pl.Utf8)]))
-           .when(y == 1989).then(pl.lit("H元"))
-           .when(y >= 1989).then(pl.concat_str([pl.lit("H"), (y - 1988).cast(pl.Utf8)]))
-           .otherwise(pl.concat_str([pl.lit("S"), (y - 1925).cast(pl.Utf8)])))
     return (pl.when(y.is_null()).then(pl.lit(NONE_TEXT))
-            .otherwise(pl.concat_str([era, pl.lit("（"), western_text, pl.lit("）")])))
+            .otherwise(pl.concat_str([_era(y), pl.lit("（"), western_text, pl.lit("）")])))
+
+
+def fiscal_year_short(year, western: bool = False) -> pl.Expr:
+    """2024 → 'R6' (or '2024' with the Western-years setting): a fiscal year where space is short (a
+    metric's span R3～R6); '―' when missing."""
+    y = _expr(year).cast(pl.Int64)
+    return pl.when(y.is_null()).then(pl.lit(NONE_TEXT)).otherwise(y.cast(pl.Utf8) if western else _era(y))
+
+
+def fiscal_year_or_empty(year, western: bool = False) -> pl.Expr:
+    """fiscal_year, but empty (null) where there is no year: downloads keep empty cells empty."""
+    y = _expr(year)
+    return pl.when(y.is_not_null()).then(fiscal_year(y, western))
 
 
 def fiscal_span(start, end, western: bool = False) -> pl.Expr:

@@ -1,14 +1,10 @@
 """指標 — What exactly is going on with this KPI?"""
-import polars as pl
 import streamlit as st
 
-from kpiboard import charts, schema, search, status, trajectory, ui
+from kpiboard import charts, status, ui, views
 from kpiboard import format as fmt
 
 ui.page_header("指標", "この KPI で何が起きているか: 推移と見通し、目標までに必要な変化、背景・注記・出典、関連する施策")
-
-SEARCH_COLUMNS = ["kpi_name", "area", "item_code", "measure", "entity", "plan", "unit", "kpi_id"]
-BASIS_JA = {"document": "資料に記載", "reading": "当方の読み（資料に記載なし）"}
 
 entity, plan, year, method, bar = ui.plan_filters(allow_all=True)
 with bar:
@@ -22,9 +18,7 @@ with bar:
 
 rows = ui.evaluate(plan=plan["plan_id"] if plan else None, entity=entity["entity_id"] if entity else None,
                    eval_year=year)
-found = search.filter_frame(rows, query, SEARCH_COLUMNS)
-if wanted:
-    found = found.filter(pl.col("status").is_in(wanted))
+found = views.find_kpis(rows, query, wanted)
 
 if rows.is_empty():
     st.info("この条件の KPI はありません。計画や自治体の選択を変えてください。")
@@ -33,22 +27,11 @@ if found.is_empty():
     st.info(f"「{fmt.md(query)}」に一致する KPI はありません（{rows.height} 件から検索）。語を減らすか、計画を「すべての計画」にしてください。")
     st.stop()
 
-
-def kpi_label(r: dict) -> str:
-    where = "" if plan else f"［{r['entity']}］"
-    item = f"{r['item_code']} " if r["item_code"] else ""
-    return f"{status.STATUS_STYLE.get(r['status'], {}).get('mark', '')} {item}{r['kpi_name']} {where}".strip()
-
-
 # The KPI shown lives in the URL as its id (?kpi=<kpi_id>); the picker and a click in the list write it.
-ids = found["kpi_id"].to_list()
-labels = dict(zip(ids, (kpi_label(r) for r in found.iter_rows(named=True))))
-# Without a choice, open the first KPI that has a figure to show.
+labels = views.kpi_labels(found, with_entity=plan is None)
+ids = list(labels)
 # Without a choice, open the KPI with the most to show: an actual, else a baseline and a target.
-score = (pl.col("actual_value").is_not_null().cast(pl.Int8) * 4
-         + (pl.col("baseline_value").is_not_null() & pl.col("target_value").is_not_null()).cast(pl.Int8) * 2
-         + pl.col("target_value").is_not_null().cast(pl.Int8))
-first = found.with_columns(score.alias("_score")).sort("_score", descending=True, maintain_order=True)["kpi_id"][0]
+first = views.default_kpi(found)
 
 
 def _clicked():
@@ -66,30 +49,22 @@ else:
     with list_area:
         selected = ui.id_picker("表示する KPI", labels, key="kpi", default=first, help="下の一覧の行を選んでも切り替わります")
         st.caption(f"{found.height} 件" + (f"（{rows.height} 件中）" if found.height != rows.height else ""))
-        listing = found.select(
-            status.label_with_reason_expr().alias("判定"),
-            *([] if plan else [pl.col("entity").alias("自治体")]),
-            pl.col("item_code").alias("項目"), pl.col("kpi_name").alias("指標名"))
+        listing = views.kpi_listing(found, with_entity=plan is None)
         st.session_state["_kpi_list_ids"] = ids
         st.dataframe(listing, hide_index=True, width="stretch", height=ui.table_height(found.height, 640),
                      key="kpi_list", on_select=_clicked, selection_mode="single-row",
                      column_config={"指標名": st.column_config.TextColumn(width="large")})
         ui.source_caption("判定は「判定の方式と基準」による。各 KPI の出典は右の詳細に表示")
 
-kpi = found.row(ids.index(selected), named=True)
+kpi = views.kpi_row(found, selected)
 detail = ui.run("kpi_detail", kpi_id=selected).row(0, named=True)
 observations = ui.run("kpi_observations", kpi_id=selected)
 unit = kpi["unit"] or ""
 
 with detail_area:
     st.subheader(fmt.md(kpi["kpi_name"]))
-    facts = [kpi["entity"], kpi["plan"], kpi["area"], f"項目 {kpi['item_code']}" if kpi["item_code"] else None,
-             f"単位 {unit}" if unit else None, f"方向 {schema.DIRECTION_JA.get(kpi['direction'], kpi['direction'])}",
-             "累計値で判定" if kpi["cumulative"] else None]
     ui.status_badge(kpi["status"], "1.1rem")
-    why = [f"判定できない理由: {kpi['status_reason']}" if kpi["status_reason"] else None,
-           status.baseline_note(kpi, ui.fy)]
-    st.caption(fmt.md("｜".join(f for f in facts + why if f)))
+    st.caption(fmt.md(views.kpi_facts(kpi, ui.fy)))
     ui.context_line(ui.settings_summary(None, year))
 
     m = st.columns(3)
@@ -104,9 +79,8 @@ with detail_area:
     m[1].metric("進捗率", fmt.md(ui.ratio_text(kpi["progress_ratio"])), help="(実績−基準)/(期待値−基準)。100% で期待どおり")
     m[2].metric("達成率", fmt.md(ui.ratio_text(kpi["achievement_rate"])), help="(実績−基準)/(目標−基準)")
 
-    need = trajectory.required_yearly_change(kpi)
-    speed = trajectory.pace(kpi, observations)
-    proj = trajectory.projection(kpi, observations)
+    ahead = views.outlook(kpi, observations)
+    need, speed, proj = ahead.needed, ahead.pace, ahead.projection
     lines = []
     if need and need.already_met:
         lines.append(f"**最終目標を達成済み**（{ui.fy(need.from_fy)} の実績 {fmt.md(ui.value_text(need.from_value, unit))}）")
@@ -125,7 +99,7 @@ with detail_area:
         lines.append("目標までに必要な変化は計算できません（基準値か実績値と、最終目標値の両方が必要です）。")
     st.markdown("  \n".join(lines))
 
-    if observations.filter(pl.col("value").is_not_null() | pl.col("cumulative_value").is_not_null()).is_empty():
+    if not views.has_figures(observations):
         st.info("この KPI には数値（基準値・目標値・実績値）の記録がないため、推移のグラフはありません"
                 + ("（定性的な KPI）。" if kpi["direction"] == "qualitative" else "。"))
         ui.source_caption(kpi["source"] or "―")
@@ -148,61 +122,36 @@ with detail_area:
             st.info("背景・考え方の記述はありません。")
         ui.source_caption(detail["source"] or "―")
     western = ui.western_years()
+
+    def detail_table(query: str, empty: str, table, source: str) -> bool:
+        """A tab of the KPI's details: the named query's rows as a table, or what is missing."""
+        rows = ui.run(query, kpi_id=selected)
+        if rows.is_empty():
+            st.info(empty)
+            return False
+        ui.show_table(table(rows), source)
+        return True
+
     with tabs[1]:
-        if observations.is_empty():
-            st.info("この KPI には基準値・目標値・実績値が記録されていません。")
-        else:
-            obs_view = observations.with_columns(
-                pl.col("value_kind").replace_strict(schema.VALUE_KIND_JA, default=pl.col("value_kind")).alias("種別"),
-                pl.concat_str([fmt.fiscal_year("fiscal_year", western),
-                               pl.when(pl.col("year_text").fill_null("") != "")
-                               .then(pl.concat_str([pl.lit("（原文 "), pl.col("year_text"), pl.lit("）")]))
-                               .otherwise(pl.lit(""))]).alias("年度"),
-                fmt.value("value", pl.col("unit")).alias("読み取った値"),
-            ).select("種別", "年度", pl.col("original_text").alias("原文"), "読み取った値",
-                     pl.col("qualifier").alias("修飾（以上・見込み等）"), pl.col("cumulative_value").alias("累計値"),
-                     pl.col("note").alias("注記"), pl.col("source").alias("出典"))
-            ui.show_table(obs_view, "各行の「出典」列（原文はそのまま、数値は読み取った値）")
+        detail_table("kpi_observations", "この KPI には基準値・目標値・実績値が記録されていません。",
+                     lambda rows: views.observation_table(rows, western), "各行の「出典」列（原文はそのまま、数値は読み取った値）")
     with tabs[2]:
-        refs = ui.run("kpi_references", kpi_id=selected)
-        if refs.is_empty():
-            st.info("参考値（全国平均・順位など）の記録はありません。")
-        else:
-            ui.show_table(refs.select(
-                pl.col("label").alias("項目"),
-                pl.when(pl.col("year_text").fill_null("") != "").then(pl.col("year_text"))
-                .otherwise(fmt.fiscal_year("fiscal_year", western)).alias("年"),
-                pl.col("original_text").alias("原文"), pl.col("note").alias("注記"), pl.col("source").alias("出典")),
-                "各行の「出典」列")
+        detail_table("kpi_references", "参考値（全国平均・順位など）の記録はありません。",
+                     lambda rows: views.reference_table(rows, western), "各行の「出典」列")
     with tabs[3]:
-        linked = ui.run("kpi_initiatives", kpi_id=selected)
-        if linked.is_empty():
-            st.info("この KPI に対応付けられた施策はありません。")
-        else:
-            ui.show_table(linked.select(
-                pl.col("code").alias("施策番号"), pl.col("title").alias("施策"), pl.col("department").alias("担当"),
-                pl.col("basis").replace_strict(BASIS_JA, default=pl.col("basis")).alias("対応の根拠"),
-                pl.col("note").alias("注記"), pl.col("source").alias("出典")), "各行の「出典」列")
+        if detail_table("kpi_initiatives", "この KPI に対応付けられた施策はありません。", views.kpi_initiative_table,
+                        "各行の「出典」列"):
             st.page_link("pages/initiatives.py", label="施策・予算で見る", icon=":material/account_tree:")
     with tabs[4]:
         same = ui.run("same_indicator", kpi_id=selected)
         if same.is_empty():
             st.info("同じ指標を測る KPI は他にありません。")
         else:
-            st.caption(f"同じ指標を測る KPI: {same['total'][0]} 件" + ("（先頭 50 件を表示）" if same["total"][0] > 50 else ""))
-            ui.show_table(same.select(pl.col("entity").alias("自治体"), pl.col("plan").alias("計画"),
-                                      pl.col("item_code").alias("項目"), pl.col("kpi_name").alias("指標名")),
-                          "各 KPI の指標名と項目（同じ指標を測る KPI として当方が対応付けたもの）")
+            same_kpis, total = views.same_indicator(same)
+            st.caption(f"同じ指標を測る KPI: {total} 件" + ("（先頭 50 件を表示）" if total > 50 else ""))
+            ui.show_table(same_kpis, "各 KPI の指標名と項目（同じ指標を測る KPI として当方が対応付けたもの）")
             st.page_link("pages/compare.py", label="比較で並べて見る", icon=":material/compare_arrows:",
                          query_params=ui.link_params(ind=kpi["indicator_id"]))
     with tabs[5]:
-        history = ui.run("kpi_history", kpi_id=selected)
-        if history.is_empty():
-            st.info("データ取込による値の変更はありません。")
-        else:
-            ui.show_table(history.select(
-                pl.col("changed_at").alias("日時"),
-                pl.col("value_kind").replace_strict(schema.VALUE_KIND_JA, default=pl.col("value_kind")).alias("種別"),
-                fmt.fiscal_year("fiscal_year", western).alias("年度"),
-                pl.col("old_original_text").alias("変更前"), pl.col("new_original_text").alias("変更後"),
-                pl.col("file_name").alias("ファイル"), pl.col("user_name").alias("取込者")), "観測値の変更履歴（observation_history）")
+        detail_table("kpi_history", "データ取込による値の変更はありません。", lambda rows: views.history_table(rows, western),
+                     "観測値の変更履歴（observation_history）")
