@@ -60,7 +60,7 @@ STATUS_TABLE = "kpi_status"
 
 
 TABLE_LABELS = {
-    STATUS_TABLE: "KPIごとの進捗判定（期待値方式、各KPIの最新の実績年度）— evaluate クエリの結果",
+    STATUS_TABLE: "KPIごとの進捗判定（期待値方式、各KPIの最新の実績年度）— アプリの判定と同じルールの結果",
     "dataset": "データセットの説明（合成データかどうか）",
     "entities": "自治体・連携中枢都市圏",
     "plans": "計画",
