@@ -1,9 +1,8 @@
 """連携中枢都市圏 — 政策分野別のKPI設定状況と、圏域ごとのKPI設定例"""
-import polars as pl
 import streamlit as st
 
 from kpiboard import format as fmt
-from kpiboard import charts, citations, status, ui
+from kpiboard import charts, status, ui, views
 
 ui.page_header("連携中枢都市圏", "各政策分野でKPIを設定している圏域の数（全34圏域）と、圏域ごとのKPI設定例の進捗")
 
@@ -29,35 +28,23 @@ if tab_categories.open is not False:
                                          required=True, key="group", bind="query-params")
             order = c2.segmented_control("並び順", list(ORDERS), format_func=ORDERS.get, default="document",
                                          required=True, key="order", bind="query-params")
-            rows = ui.run("regions_categories", group=None if group in (None, "すべて") else group)
-            as_of = rows["as_of"][0] if rows.height else ""
-            total = int(rows["regions_total"].max()) if rows.height else 0
-            source = f"{citations.combined_source(rows.sort('sort_order')['source'], heads=ui.source_heads())}（{as_of} 時点）"
+            rows = views.categories_in_group(categories, None if group in (None, "すべて") else group)
+            summary = views.category_summary(rows)
+            source = views.category_source(rows, ui.source_heads())
+            top, low = summary.most, summary.fewest
             m = st.columns(4)
-            m[0].metric("政策分野", f"{rows.height} 分野")
-            m[1].metric("平均の設定圏域数", f"{rows['regions_with_kpi'].mean():.1f} / {total} 圏域")
-            top = rows.sort("regions_with_kpi", descending=True).row(0, named=True)
-            low = rows.sort("regions_with_kpi").row(0, named=True)
+            m[0].metric("政策分野", f"{summary.categories} 分野")
+            m[1].metric("平均の設定圏域数", f"{summary.mean:.1f} / {summary.regions} 圏域")
             m[2].metric("最も多い分野", f"{top['regions_with_kpi']} 圏域", help=fmt.md(f"{top['category_code']} {top['label']}"))
             m[3].metric("最も少ない分野", f"{low['regions_with_kpi']} 圏域", help=fmt.md(f"{low['category_code']} {low['label']}"))
-            ui.context_line(f"連携中枢都市圏（全{total}圏域）の政策分野別 KPI 設定状況（{as_of} 時点）："
+            ui.context_line(f"連携中枢都市圏（全{summary.regions}圏域）の政策分野別 KPI 設定状況（{summary.as_of} 時点）："
                             f"{GROUPS[group or 'すべて']}、{ORDERS[order or 'document']}")
-            fig = charts.policy_category_figure(rows, source=source, order=order)
-            ui.chart(fig, key="regions_categories_chart")
+            ui.chart(charts.policy_category_figure(rows, source=source, order=order), key="regions_categories_chart")
             st.caption("★ はこのページに設定例のKPIがある分野です。色と模様は ア・イ・ウ のまとまりを表します。"
                        "ウ は A 生活機能の強化、B 結びつきやネットワークの強化、C 圏域マネジメント能力の強化 に分かれます。")
             ui.source_caption(source)
             with st.expander("表で見る"):
-                st.dataframe(rows.select(
-                    pl.col("category_code").alias("分野"),
-                    pl.concat_str(pl.col("group_code"), pl.lit(" "), pl.col("group_label")).alias("まとまり"),
-                    pl.col("subgroup_label").alias("小分類"),
-                    pl.col("label").alias("政策分野"),
-                    pl.col("regions_with_kpi").alias("設定圏域数"),
-                    (pl.col("share") * 100).round(1).alias("割合(%)"),
-                    pl.col("example_regions").alias("設定例のある圏域"),
-                    pl.col("source").alias("出典"),
-                ), hide_index=True, width="stretch")
+                st.dataframe(views.category_table(rows), hide_index=True, width="stretch")
                 ui.source_caption(source)
 
 if tab_examples.open is not False:
@@ -65,50 +52,40 @@ if tab_examples.open is not False:
         if examples.is_empty():
             st.info("圏域のKPI設定例がありません。")
             st.stop()
-        regions = examples.select("entity_id", "region", "central_city").unique(maintain_order=True)
-        names = ["すべての圏域"] + regions["region"].to_list()
+        names = ["すべての圏域"] + views.region_names(examples)
         with ui.filter_bar():
             c1, c2 = st.columns([3, 2])
         choice = c1.selectbox("圏域", names, key="region", bind="query-params")
         method = ui.method_picker(c2)
-        entity = None if choice == "すべての圏域" else regions.filter(pl.col("region") == choice)["entity_id"][0]
-        evaluated = ui.evaluate(entity=entity).filter(pl.col("entity_type") == "region")
+        entity = None if choice == "すべての圏域" else views.region_id(examples, choice)
+        evaluated = views.region_evaluations(ui.evaluate(entity=entity))
         ui.context_line(f"{choice}のKPI設定例 {evaluated.height} 件｜判定方式: {status.METHOD_LABELS[method]}")
-        shown = examples.filter(pl.col("entity_id") == entity) if entity else examples
+        shown = views.of_region(examples, entity)
 
-        counts = evaluated.group_by("status").len()
-        cols = st.columns(len(status.statuses(method)))
-        for col, s in zip(cols, status.statuses(method)):
-            col.metric(status.label(s), f"{counts.filter(pl.col('status') == s)['len'].sum()} 件")
+        counts = views.status_counts(evaluated, method)
+        cols = st.columns(len(counts))
+        for col, (s, n) in zip(cols, counts):
+            col.metric(status.label(s), f"{n} 件")
 
         # the documents the examples were read from (each KPI's own place is in its box below)
-        source = citations.documents(shown["source"], ui.source_heads()) + "（事業ごとの箇所は下の各圏域の欄）"
-        fig = charts.achievement_figure(evaluated, source=source, western_years=ui.western_years())
-        ui.chart(fig, key="regions_achievement_chart")
+        source = views.examples_source(shown, ui.source_heads()) + "（事業ごとの箇所は下の各圏域の欄）"
+        ui.chart(charts.achievement_figure(evaluated, source=source, western_years=ui.western_years()),
+                 key="regions_achievement_chart")
         st.caption(status.method_explanation(method, ui.bands()) + " 達成率が100%を超えるのは、実績が目標を上回った場合です。")
         ui.source_caption(source)
 
-        judged = {r["kpi_id"]: r for r in evaluated.iter_rows(named=True)}
-
-        def written(text, year_text, fy):
-            if not text:
-                return "―"
-            when = year_text if year_text and "～" in year_text else ui.fy(fy)
-            return f"{text}（{when}）"
-
-        for region in shown.select("entity_id", "region", "central_city").unique(maintain_order=True).iter_rows(named=True):
+        for region, kpis in views.region_cards(shown, evaluated, ui.western_years()):
             with st.container(border=True):
                 st.subheader(fmt.md(region["region"]))
                 st.caption("中心市: " + fmt.md(region["central_city"] or "―"))
-                for k in shown.filter(pl.col("entity_id") == region["entity_id"]).iter_rows(named=True):
-                    ev = judged.get(k["kpi_id"], {})
+                for k in kpis:
                     a, b, t, s = st.columns([4, 2, 2, 2])
                     a.markdown(f"**{fmt.md(k['kpi_name'])}**  \n事業: {fmt.md(k['measure'] or '―')}  \n"
                                f"政策分野: {fmt.md(k['category_code'] or '')} {fmt.md(k['category_label'] or '')}")
-                    b.markdown(f"基準値  \n**{fmt.md(written(k['baseline_text'], k['baseline_year_text'], ev.get('baseline_fy')))}**")
-                    t.markdown(f"目標値  \n**{fmt.md(written(k['target_text'], k['target_year_text'], ev.get('target_fy')))}**")
-                    rate = ev.get("achievement_rate")
-                    s.markdown(f"現状値  \n**{fmt.md(written(k['actual_text'], k['actual_year_text'], ev.get('eval_fy')))}**  \n"
-                               f"判定: **{fmt.md(status.label(ev.get('status')))}**"
+                    b.markdown(f"基準値  \n**{fmt.md(k['baseline'])}**")
+                    t.markdown(f"目標値  \n**{fmt.md(k['target'])}**")
+                    rate = k["achievement_rate"]
+                    s.markdown(f"現状値  \n**{fmt.md(k['actual'])}**  \n"
+                               f"判定: **{fmt.md(status.label(k['status']))}**"
                                + (f"（達成率 {fmt.md(ui.ratio_text(rate))}）" if rate is not None else ""))
                     ui.source_caption(k["source"] + (f"　注: {k['actual_note']}" if k["actual_note"] else ""))
