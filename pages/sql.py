@@ -5,7 +5,7 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from kpiboard import sql_sandbox, tabular, ui
+from kpiboard import sql_sandbox, tabular, ui, views
 from kpiboard.sql_sandbox import SandboxError, megabytes
 
 ui.page_header("SQL", "表に対して SELECT 文を実行して、その場で集計できます（読み取り専用）")
@@ -84,16 +84,13 @@ with left:
     except SandboxError as e:
         show_error(e)
     else:
-        tables = columns.group_by("table_name", maintain_order=True).agg(
-            pl.col("table_label").first(), pl.col("row_count").first()).sort("table_name")
-        names = tables["table_name"].to_list()
-        st.dataframe(tables.select(pl.col("table_name").alias("表"), pl.col("table_label").alias("内容"),
-                                   pl.col("row_count").alias("行数")),
-                     hide_index=True, width="stretch", height=min(660, 38 + 35 * tables.height))
+        tables = views.sql_tables(columns)
+        names = views.sql_table_names(tables)
+        st.dataframe(views.sql_table_list(tables), hide_index=True, width="stretch",
+                     height=min(660, 38 + 35 * tables.height))
         shown = st.selectbox("列を見る", names, key="table", bind="query-params",
                              index=names.index(sql_sandbox.STATUS_TABLE) if sql_sandbox.STATUS_TABLE in names else 0)
-        st.dataframe(columns.filter(pl.col("table_name") == shown).select(
-            pl.col("column_name").alias("列"), pl.col("data_type").alias("型")), hide_index=True, width="stretch")
+        st.dataframe(views.sql_columns(columns, shown), hide_index=True, width="stretch")
         ui.source_caption("データディレクトリの各表（information_schema）。kpi_status は判定のルール（evaluate クエリ）の結果")
 
 with right:
