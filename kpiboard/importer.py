@@ -26,8 +26,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import lru_cache
-from itertools import islice
-from operator import attrgetter
+from itertools import islice, repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -35,8 +35,8 @@ import polars as pl
 
 from . import schema, store
 from .eras import YearParseError, YearRef, format_fiscal_year as _fy_text, parse_year, value_span
-from .importer_read import (HEADER_SEARCH_ROWS, MAX_FILE_BYTES, SKIPPED_SHEETS, Cell, FileRejected, Issue, Record,
-                            cell_text, find_layout, norm_header, number_text, read_file, records)
+from .importer_read import (GONE, HEADER_SEARCH_ROWS, MAX_FILE_BYTES, SKIPPED_SHEETS, Column, FileRejected, Issue,
+                            Record, cell_text, find_layout, norm_header, number_text, read_file, records)
 from .parsing import MAX_DIGITS, MULTIPLIERS, ParsedValue, ValueParseError, format_value, normalise_text, parse_value
 from .synth import PREFECTURES
 
@@ -63,6 +63,7 @@ VALUE_KIND_WORDS = {
     "estimate": ("見込み", "見込", "見込値", "見込み値", "見通し", "estimate"),
 }
 _VALUE_KIND_OF = {w.lower(): k for k, words in VALUE_KIND_WORDS.items() for w in words}
+_EXPLICIT = ("direction", "kind", "unit", "cumulative", "measure", "background", "area", "department")
 TRUE_WORDS = {"true", "1", "yes", "はい", "○", "◯", "〇", "✓", "✔", "累計", "該当"}
 FALSE_WORDS = {"false", "0", "no", "いいえ", "×", "✕", "単年", "単年度", "非該当"}
 ENTITY_TYPE_JA = {"prefecture": "都道府県", "municipality": "市区町村", "region": "連携中枢都市圏・圏域", "nation": "国"}
@@ -75,6 +76,8 @@ OBSERVATION_FIELDS = OBSERVATION_KEYS + ("period_start_fy", "period_end_fy", "pa
 _OBSERVATION_FIELD_SET = frozenset(OBSERVATION_FIELDS)
 _KEEP = "現状維持"
 MAX_YEARLY_TARGET_YEARS = 30  # a yearly target laid out over more years than any plan has is cut to the last 30
+MAX_READINGS = 20_000  # value readings kept for the next cell like it (cleared when full: memory stays bounded)
+_KEEPS, _YEARLY, _CUMULATIVE = 1, 2, 4  # a reading may be a 現状維持 target, a yearly target, or have a 累計 value
 
 
 # ------------------------------------------------------------------------------------------ cells
@@ -157,6 +160,10 @@ def _h(*parts: str) -> str:
     return hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:10]
 
 
+def _failed(issue: tuple) -> tuple[None, tuple, int]:
+    return None, (issue,), 0
+
+
 def _same_number(a, b) -> bool:
     if a is None or b is None or a != a or b != b:
         return (a is None or a != a) and (b is None or b != b)
@@ -165,19 +172,32 @@ def _same_number(a, b) -> bool:
 
 # ------------------------------------------------------------------------------------------ result
 
+# What a value cell reads as (a tuple, shared by the values read the same way from the same column: most cells of a
+# large sheet repeat a text another row has) and what the KPI row adds (shared by the row's values).
+READING_FIELDS = ("value_kind", "fiscal_year", "year_type", "period_start_fy", "period_end_fy", "year_text", "value",
+                  "unit", "qualifier", "cumulative_value", "original_text", "part", "note", "column", "per_year")
+OWNER_FIELDS = ("kpi_id", "entity", "plan", "kpi_name", "item_code", "file", "sheet", "row", "where", "given")
+(_KIND, _FY, _YEAR_TYPE, _START, _END, _YEAR_TEXT, _VALUE, _UNIT, _QUALIFIER, _CUM, _ORIGINAL, _PART, _NOTE, _COLUMN,
+ _PER_YEAR) = range(len(READING_FIELDS))
+_FILE, _ROW, _WHERE, _GIVEN = 5, 7, 8, 9
+_READING_INDEX = {name: i for i, name in enumerate(READING_FIELDS)}
+_OWNER_INDEX = {name: i for i, name in enumerate(OWNER_FIELDS)}
+
+
+def _replaced(reading: tuple, **changes) -> tuple:
+    out = list(reading)
+    for name, value in changes.items():
+        out[READING_FIELDS.index(name)] = value
+    return tuple(out)
+
+
 class Observation(Mapping):
     """One value read from a file: its observations-table columns and what the result says about it, read as a
-    mapping (o["value"]). Slots, not a dict: 600,000 values of a 100,000-row sheet as dicts take ~0.5 GB."""
+    mapping (o["value"]) or as attributes. Five slots: its reading `r`, its KPI row's `k` (set once planned), its
+    `status` and `old` (value, original text) when it replaces one, and the record `rec` until planned
+    (600,000 values of a 100,000-row sheet as dicts took ~0.5 GB; with a slot per field ~0.2 GB)."""
 
-    # rec/cell: where it was read, until planned; source: composed when asked, from the row's part and `column`
-    # (one string per value held ~100 MB for 600,000 values)
-    # per_year: read as a yearly target (32名以上／年), until its years are laid out
-    __slots__ = tuple(f for f in OBSERVATION_FIELDS if f != "source") + ("rec", "cell", "per_year", "_row_source",
-                                                                           "_source")
-
-    def __init__(self, **values):
-        for name, value in values.items():
-            setattr(self, name, value)
+    __slots__ = ("r", "k", "rec", "status", "old")
 
     def __getitem__(self, name: str):
         if name not in _OBSERVATION_FIELD_SET:
@@ -191,20 +211,29 @@ class Observation(Mapping):
 
     @property
     def source(self) -> str | None:
-        text = getattr(self, "_source", None)
-        if text is not None:
-            return text
-        parts = getattr(self, "_row_source", None)
-        if parts is None:
+        k = getattr(self, "k", None)
+        if k is None:
             return None
-        where, given = parts
-        where += f" 「{self.column}」列"
-        return f"{given}（取込: {where}）" if given else where
+        where = f"{k[_WHERE]} 「{self.r[_COLUMN]}」列"
+        return f"{k[_GIVEN]}（取込: {where}）" if k[_GIVEN] else where
 
-    @source.setter
-    def source(self, value) -> None:
-        self._source = value
-        self._row_source = None
+    @property
+    def old_value(self):
+        old = getattr(self, "old", None)
+        return old[0] if old else None
+
+    @old_value.setter
+    def old_value(self, value) -> None:
+        self.old = (value, self.old_original_text)
+
+    @property
+    def old_original_text(self):
+        old = getattr(self, "old", None)
+        return old[1] if old else None
+
+    @old_original_text.setter
+    def old_original_text(self, value) -> None:
+        self.old = (self.old_value, value)
 
     def __iter__(self):
         return iter(OBSERVATION_FIELDS)
@@ -218,6 +247,28 @@ class Observation(Mapping):
 
     def __repr__(self) -> str:
         return f"Observation({dict(self)!r})"
+
+
+def _reading_property(i: int, name: str) -> property:
+    def get(self):
+        return self.r[i]
+
+    def set(self, value) -> None:
+        self.r = _replaced(self.r, **{name: value})  # a copy: the reading may be shared
+    return property(get, set)
+
+
+def _owner_property(i: int) -> property:
+    def get(self):
+        k = getattr(self, "k", None)
+        return None if k is None else k[i]
+    return property(get)
+
+
+for _i, _name in enumerate(READING_FIELDS):
+    setattr(Observation, _name, _reading_property(_i, _name))
+for _i, _name in enumerate(OWNER_FIELDS[:8]):
+    setattr(Observation, _name, _owner_property(_i))
 
 
 @dataclass
@@ -251,9 +302,10 @@ class ImportResult:
         return not self.errors
 
     def counts(self) -> dict[str, int]:
-        c = Counter(f"kpis_{k['status']}" for k in self.kpis)
-        c.update(f"observations_{o['status']}" for o in self.observations)
-        out = {f"{t}_{s}": c.get(f"{t}_{s}", 0) for t in ("kpis", "observations") for s in STATUS_JA}
+        kpis = Counter(k["status"] for k in self.kpis)
+        # asked on every rerun of the page: an Observation's status is an attribute (no mapping lookup per value)
+        values = Counter(o.status if type(o) is Observation else o["status"] for o in self.observations)
+        out = {f"{t}_{s}": c.get(s, 0) for t, c in (("kpis", kpis), ("observations", values)) for s in STATUS_JA}
         out.update({f"{t}_new": self.created.get(t, 0) for t in ("entities", "plans", "areas")})
         out.update(warnings=len(self.warnings), errors=len(self.errors))
         return out
@@ -280,12 +332,14 @@ class ImportPlan:
 
 # ------------------------------------------------------------------------------------------ planner
 
-@dataclass
 class _Draft:
     """One KPI of the import: its rows (one in the wide layout, several in the long layout)."""
 
-    ident: tuple
-    records: list[Record] = field(default_factory=list)
+    __slots__ = ("ident", "records")
+
+    def __init__(self, ident: tuple):
+        self.ident = ident
+        self.records: list[Record] = []
 
 
 class _Planner:
@@ -300,6 +354,8 @@ class _Planner:
         self.entity_by_name = {key(r["name"]): r for r in self.entities.values()}
         self.plans = {r["plan_id"]: r for r in tables["plans"].to_dicts()}
         self.plan_by_name = {(r["entity_id"], key(r["name"])): r for r in self.plans.values()}
+        self.plans_by_key: dict[str, list[dict]] = {}  # a plan's name → the plans of that name
+        self.index_plans()
         self.areas = {(r["plan_id"], r["area_code"]): r for r in tables["areas"].to_dicts()}
         self.area_by_name = {(r["plan_id"], key(r["area_name"])): r for r in self.areas.values()}
         self.kpis = {r["kpi_id"]: r for r in tables["kpis"].to_dicts()}
@@ -313,9 +369,12 @@ class _Planner:
         self.kpi_rows: dict[str, dict] = {}  # new or updated KPI rows
         self.obs: dict[tuple, dict] = {}  # (kpi_id, value_kind, fiscal_year) → new row
         self.plan_years: dict[str, dict[str, list[int]]] = {}  # plan_id → kind → [min, max] fiscal year
-        self.reported: set[str] = set()
+        self.reported: dict[str, dict] = {}  # kpi_id → its entry in the result
         self.unknown_entities: set[str] = set()
         self.parsed: dict[tuple, ParsedValue] = {}
+        # (sheet, qualitative, unit, factor) → per value column: cell (and year …) → read_value's answer
+        self.readings: dict[tuple, list[dict]] = {}
+        self.n_readings = 0
         self.documents = {r["source_id"]: r for r in tables["sources"].to_dicts()} if "sources" in tables else {}
         self.unknown_documents: set[str] = set()
         self.kpi_order: dict[str, int] = {}  # plan_id → the largest sort_order so far
@@ -332,11 +391,6 @@ class _Planner:
     def warn(self, rec: Record, column: str, message: str) -> None:
         self.r.warnings.append(Issue(rec.file, rec.row, column, message, rec.sheet))
 
-    @staticmethod
-    def header(rec: Record, name: str, default: str) -> str:
-        cell = rec.cells.get(name)
-        return cell.column.header if cell else default
-
     def source(self, rec: Record, column: str | None = None) -> str:
         where, given = self.row_source(rec)
         if column:
@@ -345,10 +399,10 @@ class _Planner:
 
     def row_source(self, rec: Record) -> tuple[str, str]:
         """(where the row is, the source it names): asked for every value of the row, made once per row."""
-        parts = rec.texts.get("\0source")
+        parts = rec.source
         if parts is None:
             where = rec.file + (f" シート「{rec.sheet}」" if rec.sheet else "") + f" {rec.row}行目"
-            parts = rec.texts["\0source"] = (where, rec.text("source") or self.cited(rec))
+            parts = rec.source = (where, rec.text("source") or self.cited(rec))
         return parts
 
     def cited(self, rec: Record) -> str:
@@ -368,12 +422,17 @@ class _Planner:
                 continue
             if i not in self.unknown_documents:
                 self.unknown_documents.add(i)
-                self.warn(rec, self.header(rec, "source_id", "source_id"),
+                self.warn(rec, rec.header("source_id", "source_id"),
                           f"出典ID「{i}」は出典の一覧（sources）にありません。IDをそのまま出典として記録します")
             out.append(f"{i} {place}".strip())
         return "；".join(x for x in out if x)
 
     # -- entities, plans, areas
+    def index_plans(self) -> None:
+        self.plans_by_key.clear()
+        for r in self.plans.values():
+            self.plans_by_key.setdefault(key(r["name"]), []).append(r)
+
     def entity(self, name: str, rec: Record) -> dict | None:
         k = key(name)
         found = self.entity_by_name.get(k) or self.entities.get(name)
@@ -384,7 +443,7 @@ class _Planner:
             if k in self.unknown_entities:
                 return None  # said once per name
             self.unknown_entities.add(k)
-            self.err(rec, self.header(rec, "entity", "自治体"),
+            self.err(rec, rec.header("entity", "自治体"),
                      f"自治体「{name}」は未登録で、都道府県・市区町村・連携中枢都市圏のどれか判定できません。"
                      "正式名称（例: 富山県、高岡市、熊本連携中枢都市圏）を記入してください")
             return None
@@ -392,7 +451,7 @@ class _Planner:
         row = {"entity_id": ID_PREFIX + _h("entity", k), "name": name, "entity_type": entity_type_, "code": code,
                "central_city": None, "synthetic": False, "source": self.source(rec)}
         self.entity_by_name[k] = self.new_entities[row["entity_id"]] = self.entities[row["entity_id"]] = row
-        self.warn(rec, self.header(rec, "entity", "自治体"),
+        self.warn(rec, rec.header("entity", "自治体"),
                   f"自治体「{name}」は未登録のため新しく登録します（種別: {ENTITY_TYPE_JA[entity_type_]}）")
         return row
 
@@ -413,9 +472,14 @@ class _Planner:
                 ref = parse_year(period)
                 row["period_start_fy"], row["period_end_fy"] = ref.start_fy, ref.end_fy
             except YearParseError as e:
-                self.err(rec, self.header(rec, "plan_period", "計画期間"), str(e))
+                self.err(rec, rec.header("plan_period", "計画期間"), str(e))
+        replaced = row["plan_id"] in self.plans
         self.plan_by_name[k] = self.new_plans[row["plan_id"]] = self.plans[row["plan_id"]] = row
-        self.warn(rec, self.header(rec, "plan", "計画"), f"計画「{name}」（{entity['name']}）は未登録のため新しく登録します")
+        if replaced:
+            self.index_plans()
+        else:
+            self.plans_by_key.setdefault(key(name), []).append(row)
+        self.warn(rec, rec.header("plan", "計画"), f"計画「{name}」（{entity['name']}）は未登録のため新しく登録します")
         return row
 
     def area(self, plan_id: str, name: str, rec: Record) -> str | None:
@@ -442,8 +506,8 @@ class _Planner:
             if value is None:
                 value, where = text, rec
             elif key(text) != key(value):
-                self.err(rec, self.header(rec, name, name),
-                         f"同じ指標の「{self.header(rec, name, name)}」が行によって違います（{where.row}行目「{value}」、"
+                self.err(rec, rec.header(name, name),
+                         f"同じ指標の「{rec.header(name, name)}」が行によって違います（{where.row}行目「{value}」、"
                          f"この行「{text}」）")
         return value, where
 
@@ -454,18 +518,18 @@ class _Planner:
         if kpi_id:
             kpi = self.kpis.get(kpi_id)
             if kpi is None:
-                self.err(rec, self.header(rec, "kpi_id", "kpi_id"), f"指標ID「{kpi_id}」は登録されていません")
+                self.err(rec, rec.header("kpi_id", "kpi_id"), f"指標ID「{kpi_id}」は登録されていません")
                 return None, None, None
             plan = self.plans[kpi["plan_id"]]
             return self.entities.get(plan["entity_id"]), plan, kpi
         entity_name, plan_name = rec.text("entity"), rec.text("plan")
         if not plan_name:
-            self.err(rec, self.header(rec, "plan", "計画"), "計画が空欄です（「計画」列に計画名を記入してください）")
+            self.err(rec, rec.header("plan", "計画"), "計画が空欄です（「計画」列に計画名を記入してください）")
             return None, None, None
         if not entity_name:
-            same = [p for p in self.plans.values() if key(p["name"]) == key(plan_name)]
+            same = self.plans_by_key.get(key(plan_name), [])
             if len(same) != 1:
-                self.err(rec, self.header(rec, "entity", "自治体"), "自治体が空欄です（「自治体」列に自治体名を記入してください）")
+                self.err(rec, rec.header("entity", "自治体"), "自治体が空欄です（「自治体」列に自治体名を記入してください）")
                 return None, None, None
             entity = self.entities[same[0]["entity_id"]]
         else:
@@ -473,10 +537,10 @@ class _Planner:
             if entity is None:
                 return None, None, None
         plan = self.plan(entity, plan_name, rec)
-        item, name = rec.text("item_code"), rec.text("kpi_name")
-        kpi = self.kpi_by_item.get((plan["plan_id"], key(item), key(name)))
+        item, (item_key, name_key) = rec.text("item_code"), draft.ident[3:]  # key() of item and name, made once
+        kpi = self.kpi_by_item.get((plan["plan_id"], item_key, name_key))
         if kpi is None and not item:
-            same = self.kpi_by_name.get((plan["plan_id"], key(name)), [])
+            same = self.kpi_by_name.get((plan["plan_id"], name_key), [])
             kpi = same[0] if len(same) == 1 else None
         return entity, plan, kpi
 
@@ -486,19 +550,25 @@ class _Planner:
         entity, plan, existing = self.locate(draft)
         if plan is None:
             return
-        given_direction, dir_rec = self.explicit(draft, "direction")
-        given_kind, _ = self.explicit(draft, "kind")
-        given_unit, _ = self.explicit(draft, "unit")
-        given_cum, cum_rec = self.explicit(draft, "cumulative")
-        measure, _ = self.explicit(draft, "measure")
-        background, _ = self.explicit(draft, "background")
-        area_name, area_rec = self.explicit(draft, "area")
-        department, _ = self.explicit(draft, "department")
+        if len(draft.records) == 1:  # nearly every draft of the wide layout: explicit() of each, at once
+            given_direction, given_kind, given_unit, given_cum, measure, background, area_name, department = (
+                text or None for text in rec.texts_of(_EXPLICIT))
+            dir_rec, cum_rec, area_rec = (rec if given_direction else None, rec if given_cum else None,
+                                          rec if area_name else None)
+        else:
+            given_direction, dir_rec = self.explicit(draft, "direction")
+            given_kind, _ = self.explicit(draft, "kind")
+            given_unit, _ = self.explicit(draft, "unit")
+            given_cum, cum_rec = self.explicit(draft, "cumulative")
+            measure, _ = self.explicit(draft, "measure")
+            background, _ = self.explicit(draft, "background")
+            area_name, area_rec = self.explicit(draft, "area")
+            department, _ = self.explicit(draft, "department")
         direction = None
         if given_direction:
             direction = direction_of(given_direction)
             if direction is None:
-                self.err(dir_rec, self.header(dir_rec, "direction", "方向"),
+                self.err(dir_rec, dir_rec.header("direction", "方向"),
                          f"方向「{given_direction}」を読み取れません（増加・減少・維持・上昇・低下・以上・以下・順位・定性、"
                          "または increase/decrease/maintain_min/maintain_max/rank/qualitative）")
         if given_kind and key(given_kind) in ("定性", "定性的", "qualitative"):
@@ -509,20 +579,20 @@ class _Planner:
             if word in TRUE_WORDS or word in FALSE_WORDS:
                 cumulative = word in TRUE_WORDS
             else:
-                self.err(cum_rec, self.header(cum_rec, "cumulative", "累計"),
+                self.err(cum_rec, cum_rec.header("cumulative", "累計"),
                          f"「{given_cum}」を読み取れません（累計の指標なら「累計」または「○」、そうでなければ空欄）")
         qualitative = direction == "qualitative" or (direction is None and existing is not None
                                                      and existing["direction"] == "qualitative")
         base_unit, factor = split_unit(given_unit) if given_unit else ("", 1)
         if factor != 1 and given_unit:
-            self.warn(rec, self.header(rec, "unit", "単位"),
+            self.warn(rec, rec.header("unit", "単位"),
                       f"単位「{given_unit}」の値は {base_unit or '1'} に換算して保存します（×{factor:,}）")
 
-        obs = self.values(draft, qualitative, base_unit if given_unit else "", factor)
+        obs, bits = self.values(draft, qualitative, base_unit if given_unit else "", factor)
         if len(self.r.errors) > errors_before:
             return
 
-        cell_units = Counter(o.unit for o in obs if o.unit)  # obs are Observations: attributes, not o["unit"]
+        cell_units = Counter(o.r[_UNIT] for o in obs if o.r[_UNIT]) if not given_unit else None
         unit = base_unit if given_unit else (cell_units.most_common(1)[0][0] if cell_units else
                                              (existing["unit"] if existing else ""))
         if not given_unit and len(cell_units) > 1 and existing is None:
@@ -534,12 +604,13 @@ class _Planner:
                 direction = existing["direction"]
             else:
                 direction, inferred = infer_direction(obs, unit)
-                self.warn(rec, self.header(rec, "direction", "方向"), inferred)
-        self.resolve_keep_targets(draft, obs, existing)
-        yearly = self.lay_out_yearly_targets(obs, plan)
+                self.warn(rec, rec.header("direction", "方向"), inferred)
+        if bits & _KEEPS:
+            self.resolve_keep_targets(draft, obs, existing)
+        yearly = self.lay_out_yearly_targets(obs, plan) if bits & _YEARLY else False
 
         if cumulative is None:
-            has_cum = any(o.cumulative_value is not None for o in obs)
+            has_cum = bool(bits & _CUMULATIVE)  # any value with a 累計 part
             cumulative = existing["cumulative"] if existing is not None else False
             if has_cum and not cumulative:
                 if existing is None:
@@ -552,22 +623,25 @@ class _Planner:
         kind = "qualitative" if direction == "qualitative" else "quantitative"
         if existing is None:
             item, name = rec.text("item_code"), rec.text("kpi_name")
-            kpi_id = f"{plan['plan_id']}:{ID_PREFIX}{_h('kpi', key(item), key(name))}"
+            item_key, name_key = draft.ident[3:]  # key(item), key(name): a draft found by name
+            kpi_id = f"{plan['plan_id']}:{ID_PREFIX}{_h('kpi', item_key, name_key)}"
             order = self.kpi_order[plan["plan_id"]] = self.kpi_order.get(plan["plan_id"], 0) + 1
             notes = [n for n in (rec.text("note") if rec.layout == "wide" else "",
                                  f"担当: {department}" if department else "",
                                  f"方向は推定: {inferred}" if inferred else "") if n]
             row = {"kpi_id": kpi_id, "plan_id": plan["plan_id"], "area_code": area_code, "item_code": item or None,
-                   "measure": measure, "kpi_name": name, "indicator_id": ID_PREFIX + _h("indicator", key(name)),
+                   "measure": measure, "kpi_name": name, "indicator_id": ID_PREFIX + _h("indicator", name_key),
                    "unit": unit, "direction": direction, "kind": kind, "cumulative": cumulative,
                    "per_year_target": yearly, "statement": None,
                    "background": background, "sort_order": order, "note": " / ".join(notes) or None,
                    "synthetic": False, "source": self.source(rec)}
+            kpi_source = row["source"]  # the same text for the result's entry: one string, not two
             self.kpis[kpi_id] = self.kpi_rows[kpi_id] = row
-            self.kpi_by_item[(plan["plan_id"], key(item), key(name))] = row
-            self.kpi_by_name.setdefault((plan["plan_id"], key(name)), []).append(row)
+            self.kpi_by_item[(plan["plan_id"], item_key, name_key)] = row
+            self.kpi_by_name.setdefault((plan["plan_id"], name_key), []).append(row)
             status = "new"
         else:
+            kpi_source = None
             row = dict(existing)
             changes = []
             updates = {"unit": unit if given_unit else None, "direction": direction if given_direction or given_kind else None,
@@ -590,104 +664,141 @@ class _Planner:
                 self.kpis[row["kpi_id"]] = self.kpi_rows[row["kpi_id"]] = row
                 self.warn(rec, "指標名", f"登録済みの指標「{row['kpi_name']}」の属性を更新します（{'; '.join(changes)}）")
             status = "updated" if changes else "unchanged"
-        if row["kpi_id"] in self.reported:
-            for k in self.r.kpis:  # a second draft for the same KPI (kpi_id in one file, its name in another)
-                if k["kpi_id"] == row["kpi_id"] and status == "updated":
-                    k["status"] = "updated"
+        if row["kpi_id"] in self.reported:  # a second draft for the same KPI (kpi_id in one file, its name in another)
+            if status == "updated":
+                self.reported[row["kpi_id"]]["status"] = "updated"
         else:
-            self.reported.add(row["kpi_id"])
-            self.r.kpis.append({
+            self.r.kpis.append(self.reported.setdefault(row["kpi_id"], {
                 "kpi_id": row["kpi_id"], "entity": entity["name"] if entity else "", "plan": plan["name"],
                 "area": area_name or "", "item_code": row["item_code"] or "", "measure": row["measure"] or "",
                 "kpi_name": row["kpi_name"], "unit": row["unit"] or "", "direction": row["direction"],
                 "direction_inferred": bool(inferred), "kind": row["kind"], "cumulative": bool(row["cumulative"]),
-                "status": status, "source": self.source(rec), "file": rec.file, "sheet": rec.sheet, "row": rec.row,
-            })
-        for o in obs:
-            o.kpi_id = row["kpi_id"]
-            self.add_observation(o, entity, plan, row)
+                "status": status, "source": kpi_source or self.source(rec), "file": rec.file, "sheet": rec.sheet,
+                "row": rec.row,
+            }))
+        self.add_observations(obs, entity, plan, row)
         if existing is None or row["plan_id"] in self.new_plans:
             years = self.plan_years.setdefault(plan["plan_id"], {})
             for o in obs:
-                fy = o.fiscal_year
-                span = years.setdefault(o.value_kind, [fy, fy])
+                fy = o.r[_FY]
+                span = years.setdefault(o.r[_KIND], [fy, fy])
                 if fy < span[0]:
                     span[0] = fy
                 if fy > span[1]:
                     span[1] = fy
 
-    def values(self, draft: _Draft, qualitative: bool, unit: str, factor: int) -> list[Observation]:
-        """The observations of a draft's value cells (errors recorded, bad cells left out)."""
+    def values(self, draft: _Draft, qualitative: bool, unit: str, factor: int) -> tuple[list[Observation], int]:
+        """The observations of a draft's value cells (errors recorded, bad cells left out), and the _KEEPS/_YEARLY/
+        _CUMULATIVE bits of their readings. A cell is read once per column, text, year and unit: the next cell like
+        it takes the same reading and the same messages."""
         out = []
+        bits = 0
+        errors, warnings = self.r.errors, self.r.warnings
+        new = Observation.__new__
         for rec in draft.records:
-            for cell in rec.values:
-                o = self.value(rec, cell, qualitative, unit, factor)
-                if o is not None:
+            long = rec.layout == "long"
+            shape, dittos = rec.shape, rec.dittos
+            columns = shape.value_columns
+            memos = self.readings.get((shape, qualitative, unit, factor))
+            if memos is None:
+                if self.n_readings >= MAX_READINGS:
+                    self.readings.clear()  # bounded: a sheet of distinct texts gains nothing from it
+                    self.n_readings = 0
+                memos = self.readings[(shape, qualitative, unit, factor)] = [{} for _ in columns]
+            for j, raw in enumerate(rec.vals):
+                if raw is None and not long or raw is GONE:
+                    continue  # blank (wide layout): no value, nothing to say
+                col = columns[j]
+                ditto = j in dittos if dittos else False
+                if rec.gone or ditto:  # a left-out cell changes the headers the messages name; 〃 is rare
+                    hit = self.read_value(rec, col, raw, ditto, qualitative, unit, factor)
+                else:
+                    # the type: 1 == 1.0 == True read differently; -0.0 == 0.0 but reads as -0.0
+                    k = raw if type(raw) is str else (type(raw), raw if raw or type(raw) is not float else str(raw))
+                    if long:
+                        year = rec.raw("year")
+                        k = (k, rec.text("value_kind"), rec.text("part"), rec.text("note"), type(year), year)
+                    elif col.year is None:
+                        year = rec.raw(col.year_field)
+                        k = (k, type(year), year)
+                    memo = memos[j]
+                    hit = memo.get(k)
+                    if hit is None:
+                        hit = memo[k] = self.read_value(rec, col, raw, ditto, qualitative, unit, factor)
+                        self.n_readings += 1
+                reading, issues, flags = hit
+                for is_error, column, message in issues:
+                    (errors if is_error else warnings).append(Issue(rec.file, rec.row, column, message, rec.sheet))
+                if reading is not None:
+                    if rec.source is None:
+                        self.row_source(rec)
+                    o = new(Observation)
+                    o.r, o.rec = reading, rec
                     out.append(o)
-        return out
+                    bits |= flags
+        return out, bits
 
-    def value(self, rec: Record, cell: Cell, qualitative: bool, unit: str, factor: int) -> dict | None:
-        column = cell.column.header
-        if rec.layout == "long":
+    def read_value(self, rec: Record, col: Column, raw, ditto: bool, qualitative: bool, unit: str,
+                   factor: int) -> tuple[tuple | None, tuple, int]:
+        """(the reading, or None; the (error?, column, message) to report at the cell; its _KEEPS/_YEARLY/_CUMULATIVE
+        bits) of one value cell. Depends on the cell's column, value and 〃, the unit arguments and the year, kind,
+        part and note of its row only."""
+        column = col.header
+        long = rec.layout == "long"
+        if long:
             kind_text = rec.text("value_kind")
             value_kind = _VALUE_KIND_OF.get(key(kind_text))
             if value_kind is None:
-                self.err(rec, self.header(rec, "value_kind", "種別"),
-                         f"種別「{kind_text}」を読み取れません（基準値・目標値・実績値・見込み のいずれか）")
-                return None
+                return _failed((True, rec.header("value_kind", "種別"),
+                               f"種別「{kind_text}」を読み取れません（基準値・目標値・実績値・見込み のいずれか）"),)
         else:
-            value_kind = cell.column.value_kind
+            value_kind = col.value_kind
         part = None
-        if rec.layout == "long" and rec.text("part"):
+        if long and rec.text("part"):
             try:
                 part = int(normalise_text(rec.text("part")))
             except ValueError:
-                self.err(rec, self.header(rec, "part", "part"), f"「{rec.text('part')}」は番号ではありません")
-                return None
-        memo = (type(cell.raw), cell.raw, qualitative, part) if isinstance(cell.raw, str) else None
+                return _failed((True, rec.header("part", "part"), f"「{rec.text('part')}」は番号ではありません"),)
+        memo = (type(raw), raw, qualitative, part) if isinstance(raw, str) else None
         parsed = self.parsed.get(memo) if memo else None
         if parsed is None:
             try:
-                parsed = parse_cell(cell.raw, qualitative, part)
+                parsed = parse_cell(raw, qualitative, part)
             except ValueParseError as e:
-                self.err(rec, column, str(e))
-                return None
+                return _failed((True, column, str(e)),)
             if memo:
                 self.parsed[memo] = parsed  # same text, same reading (never mutated below)
         kept_words = parsed.note and parsed.value is None  # 検討中 and friends: no value, kept as a note
         keep = _KEEP in parsed.qualifier and _KEEP in parsed.qualifiers  # the substring first: split() is rare
         if parsed.value is None and not kept_words and not keep:
-            return None  # blank, ― , -: no value
+            return None, (), 0  # blank, ― , -: no value
         if keep and value_kind != "target":
-            self.err(rec, column, f"「{parsed.original_text.strip()}」は目標値の列にだけ書けます")
-            return None
+            return _failed((True, column, f"「{parsed.original_text.strip()}」は目標値の列にだけ書けます"),)
         # the fiscal year: the header's (R5実績), the row's year column (基準年度 / 年度), or the cell's own period
         year_ref, year_text = None, ""
-        if cell.column.year is not None:
-            year_ref, year_text = cell.column.year, _header_year_text(cell.column.header)
+        if col.year is not None:
+            year_ref, year_text = col.year, _header_year_text(col.header)
         else:
-            year_field = "year" if rec.layout == "long" else cell.column.year_field
-            year_cell = rec.cells.get(year_field)
-            if year_cell is not None and year_cell.raw is not None:
+            year_field = "year" if long else col.year_field
+            year_raw = rec.raw(year_field)
+            if year_raw is not None:
                 try:
-                    year_ref = _year_of(year_cell.raw)
-                    year_text = year_cell.text.strip()
+                    year_ref = _year_of(year_raw)
+                    year_text = cell_text(year_raw).strip()
                 except YearParseError as e:
-                    self.err(rec, year_cell.column.header, str(e))
-                    return None
+                    return _failed((True, rec.column(year_field).header, str(e)),)
             elif parsed.period:
                 try:
                     year_ref, year_text = parse_year(parsed.period), parsed.period
                 except YearParseError as e:
-                    self.err(rec, column, str(e))
-                    return None
+                    return _failed((True, column, str(e)),)
             else:
                 label = {"baseline_year": "基準年度", "target_year": "目標年度", "actual_year": "実績年度",
                          "estimate_year": "見込年度", "year": "年度"}.get(year_field, "年度")
-                self.err(rec, column, f"「{column}」の年度が分かりません。「{label}」列に記入するか、"
-                                      f"見出しを「{column}（R7）」のように年度付きにしてください")
-                return None
-        notes = [rec.text("note") if rec.layout == "long" else "", parsed.note]
+                return _failed((True, column, f"「{column}」の年度が分かりません。「{label}」列に記入するか、"
+                                             f"見出しを「{column}（R7）」のように年度付きにしてください"),)
+        issues = []
+        notes = [rec.text("note") if long else "", parsed.note]
         start, end = value_span(year_ref, parsed.period)
         if parsed.period:
             notes.append(f"期間: {parsed.period}")
@@ -697,33 +808,31 @@ class _Planner:
             if not parsed.unit and parsed.multiplier == 1:
                 value, cum = _scale(value, factor), (None if cum is None else _scale(cum, factor))
             else:
-                self.warn(rec, column, f"「{parsed.original_text.strip()}」はセルに単位・倍数が書かれているため、"
-                                       "単位列の倍数を掛けずに読みました")
+                issues.append((False, column, f"「{parsed.original_text.strip()}」はセルに単位・倍数が書かれているため、"
+                                              "単位列の倍数を掛けずに読みました"))
         if unit and cell_unit and normalise_text(cell_unit) != normalise_text(unit):
-            self.warn(rec, column, f"「{parsed.original_text.strip()}」の単位「{cell_unit}」が単位列の「{unit}」と異なります")
+            issues.append((False, column, f"「{parsed.original_text.strip()}」の単位「{cell_unit}」が単位列の「{unit}」と異なります"))
         original = parsed.original_text
-        if cell.ditto:  # keep what is written; say what it stood for
-            notes.append(f"〃（上の行と同じ: {cell_text(cell.raw).strip()}）")
+        if ditto:  # keep what is written; say what it stood for
+            notes.append(f"〃（上の行と同じ: {cell_text(raw).strip()}）")
             original = "〃"
-        o = Observation.__new__(Observation)  # slots set directly: keyword arguments cost seconds for 600,000 values
-        o.value_kind, o.fiscal_year, o.year_type = value_kind, year_ref.fiscal_year, year_ref.year_type
-        o.period_start_fy, o.period_end_fy, o.year_text, o.value = start, end, year_text, value
-        o.unit, o.qualifier, o.cumulative_value = cell_unit or unit, parsed.qualifier, cum
-        o.original_text, o.part, o.note = original, part, " / ".join(n for n in notes if n)
-        o.column, o._row_source = column, self.row_source(rec)  # o.source: self.source(rec, column), when asked
-        o.rec, o.cell, o.per_year = rec, cell, parsed.per_year and value_kind == "target"
-        return o
+        reading = (value_kind, year_ref.fiscal_year, year_ref.year_type, start, end, year_text, value,
+                   cell_unit or unit, parsed.qualifier, cum, original, part, " / ".join(n for n in notes if n), column,
+                   bool(parsed.per_year and value_kind == "target"))
+        bits = ((_KEEPS if value_kind == "target" and _KEEP in parsed.qualifier else 0)
+                | (_YEARLY if parsed.per_year else 0) | (_CUMULATIVE if cum is not None else 0))
+        return reading, tuple(issues), bits
 
     def lay_out_yearly_targets(self, obs: list[Observation], plan: dict) -> bool:
         """A yearly target (32名以上／年, 年約2%, 毎年5件) holds for every fiscal year of its period: one target per
         year (PRODUCT.md rule 5). The period is the cell's own span (R4～R8), else the plan's period up to the
         target's year, else from the year after the baseline. A target already written for a year (a row per
         year, or an R5目標 column) is kept as written."""
-        yearly = [o for o in obs if o.per_year and o.value is not None]
+        yearly = [o for o in obs if o.r[_PER_YEAR] and o.r[_VALUE] is not None]
         if not yearly:
             return False
-        written = {o.fiscal_year for o in obs if o.value_kind == "target"}
-        baselines = [o.fiscal_year for o in obs if o.value_kind == "baseline"]
+        written = {o.r[_FY] for o in obs if o.r[_KIND] == "target"}
+        baselines = [o.r[_FY] for o in obs if o.r[_KIND] == "baseline"]
         for o in yearly:
             if o.period_start_fy is not None and o.period_start_fy < o.period_end_fy:
                 start, end = o.period_start_fy, o.period_end_fy
@@ -738,18 +847,17 @@ class _Planner:
                                 if n)
             for fy in missing:
                 copy = Observation.__new__(Observation)
-                for name in Observation.__slots__:
-                    if hasattr(o, name):
-                        setattr(copy, name, getattr(o, name))
-                copy.fiscal_year = copy.period_start_fy = copy.period_end_fy = fy
-                copy.year_type, copy.year_text = "fiscal", _fy_text(fy)
+                copy.rec = o.rec
+                copy.r = _replaced(o.r, fiscal_year=fy, period_start_fy=fy, period_end_fy=fy, year_type="fiscal",
+                                   year_text=_fy_text(fy))
                 obs.append(copy)
                 written.add(fy)
         return True
 
-    def resolve_keep_targets(self, draft: _Draft, obs: list[dict], existing: dict | None) -> None:
+    def resolve_keep_targets(self, draft: _Draft, obs: list[Observation], existing: dict | None) -> None:
         """現状維持（以上） as a target: keep the baseline, so the target's value is the baseline value."""
-        keep = [o for o in obs if o.value_kind == "target" and _KEEP in o.qualifier and _KEEP in o.qualifier.split("・")]
+        keep = [o for o in obs if (r := o.r)[_KIND] == "target" and _KEEP in r[_QUALIFIER]
+                and _KEEP in r[_QUALIFIER].split("・")]
         if not keep:
             return
         baselines = [o for o in obs if o["value_kind"] == "baseline" and o["value"] is not None]
@@ -761,29 +869,37 @@ class _Planner:
                 base = stored.sort("fiscal_year")["value"][-1]
         for o in keep:
             if base is None:
-                self.warn(o.rec, o.cell.column.header,
+                self.warn(o.rec, o.column,
                           f"「{o['original_text']}」: 基準値がないため目標値の数値を決められません（判定時に基準値を使います）")
                 continue
             o["value"] = base
             o["note"] = " / ".join(n for n in (o["note"], f"{o['original_text'].strip()}: 基準値 {format_value(base, o['unit'])} を目標値とした") if n)
 
-    def add_observation(self, o: Observation, entity: dict | None, plan: dict, kpi: dict) -> None:
-        rec, cell = o.rec, o.cell
-        o.rec = o.cell = None  # the row can be freed once planned
-        k = (o.kpi_id, o.value_kind, o.fiscal_year)
-        if k in self.obs:
-            prev = self.obs[k]
-            if not (_same_number(prev["value"], o["value"]) and prev["qualifier"] == o["qualifier"]):
-                self.err(rec, cell.column.header,
-                         f"同じ指標・年度・種別の値が2つあります（{prev['row']}行目「{prev['column']}」列の"
-                         f"「{prev['original_text']}」と、この「{o['original_text']}」）")
-            return
-        # One dict per value serves both the table row and the result (two dicts cost ~0.5 GB for 600,000 values)
-        o.entity, o.plan, o.kpi_name = entity["name"] if entity else "", plan["name"], kpi["kpi_name"]
-        o.item_code, o.file, o.sheet, o.row = kpi["item_code"] or "", rec.file, rec.sheet, rec.row
-        o.column, o.status, o.old_value, o.old_original_text = cell.column.header, "new", None, None
-        self.obs[k] = o
-        self.r.observations.append(o)
+    def add_observations(self, obs: list[Observation], entity: dict | None, plan: dict, kpi: dict) -> None:
+        """The draft's values into the plan and the result, each KPI × kind × fiscal year once."""
+        kpi_id, entity_name = kpi["kpi_id"], entity["name"] if entity else ""
+        plan_name, kpi_name, item = plan["name"], kpi["kpi_name"], kpi["item_code"] or ""
+        planned, result = self.obs, self.r.observations
+        last = owner = None
+        for o in obs:
+            rec = o.rec
+            o.rec = None  # the row can be freed once planned
+            r = o.r
+            k = (kpi_id, r[_KIND], r[_FY])
+            prev = planned.get(k)
+            if prev is not None:
+                if not (_same_number(prev.r[_VALUE], r[_VALUE]) and prev.r[_QUALIFIER] == r[_QUALIFIER]):
+                    self.err(rec, r[_COLUMN],
+                             f"同じ指標・年度・種別の値が2つあります（{prev['row']}行目「{prev['column']}」列の"
+                             f"「{prev['original_text']}」と、この「{o['original_text']}」）")
+                continue
+            if rec is not last:  # one owner per row: the row's values share it
+                last = rec
+                where, given = rec.source
+                owner = (kpi_id, entity_name, plan_name, kpi_name, item, rec.file, rec.sheet, rec.row, where, given)
+            o.k, o.status = owner, "new"  # `old` unset: nothing replaced
+            planned[k] = o
+            result.append(o)
 
     # -- after all drafts
     def finish_plans(self) -> None:
@@ -803,24 +919,26 @@ class _Planner:
         ids = sorted({k[0] for k in self.obs})
         stored = self.t["observations"].filter(pl.col("kpi_id").is_in(ids)) if ids else self.t["observations"].head(0)
         old = {(r["kpi_id"], r["value_kind"], r["fiscal_year"]): r for r in stored.to_dicts()}
-        for k, new in self.obs.items():
+        if not old:
+            return
+        for k, new in self.obs.items():  # the result's entries are these objects
             prev = old.get(k)
-            out = new  # the result's entry is the same object
             if prev is None:
                 continue
-            same = (_same_number(prev["value"], new["value"]) and _same_number(prev["cumulative_value"], new["cumulative_value"])
-                    and (prev["qualifier"] or "") == (new["qualifier"] or "")
-                    and (prev["original_text"] or "").strip() == (new["original_text"] or "").strip()
-                    and (prev["note"] or "") == (new["note"] or "") and prev["part"] == new["part"])
+            r = new.r
+            same = (_same_number(prev["value"], r[_VALUE]) and _same_number(prev["cumulative_value"], r[_CUM])
+                    and (prev["qualifier"] or "") == (r[_QUALIFIER] or "")
+                    and (prev["original_text"] or "").strip() == (r[_ORIGINAL] or "").strip()
+                    and (prev["note"] or "") == (r[_NOTE] or "") and prev["part"] == r[_PART])
             if same:
-                out["status"] = "unchanged"
+                new.status = "unchanged"
                 continue
-            out.update(status="updated", old_value=prev["value"], old_original_text=prev["original_text"])
+            new.status, new.old = "updated", (prev["value"], prev["original_text"])
             self.r.history.append({
                 "kpi_id": k[0], "value_kind": k[1], "fiscal_year": k[2], "old_value": prev["value"],
-                "old_original_text": prev["original_text"], "new_value": new["value"],
-                "new_original_text": new["original_text"], "changed_at": self.now.isoformat(timespec="seconds"),
-                "file_name": out["file"], "user_name": self.user, "import_id": self.r.import_id,
+                "old_original_text": prev["original_text"], "new_value": r[_VALUE],
+                "new_original_text": r[_ORIGINAL], "changed_at": self.now.isoformat(timespec="seconds"),
+                "file_name": new.k[_FILE], "user_name": self.user, "import_id": self.r.import_id,
             })
 
     def tables(self, fresh: bool) -> dict[str, pl.DataFrame]:
@@ -832,15 +950,19 @@ class _Planner:
             if not rows:
                 return
             cols = schema.TABLES[table]["columns"]
-            if isinstance(rows[0], Observation):  # by attribute: a mapping lookup per cell costs seconds here
-                new = pl.DataFrame([pl.Series(c, _attribute_column(rows, c), dtype=t) for c, t in cols.items()])
+            if isinstance(rows[0], Observation):  # column by column from the readings: a lookup per cell costs seconds
+                new = _observations_frame(rows, cols)
             else:
-                new = pl.DataFrame([pl.Series(c, [r.get(c) for r in rows], dtype=t) for c, t in cols.items()])  # not a
+                new = pl.DataFrame([pl.Series(c, list(map(dict.get, rows, repeat(c))), dtype=t)
+                                    for c, t in cols.items()])  # not a
                 # second dict per row: 100,000 KPI rows as dicts took ~100 MB more
             current = self.t[table]
             if replace_on:
                 current = current.join(new.select(replace_on), on=replace_on, how="anti", nulls_equal=True)
-            out[table] = schema.conform(table, pl.concat([current, new], how="vertical"))
+            both = pl.concat([current, new], how="vertical")
+            del current, new
+            by = schema.TABLES[table]["sort_by"]
+            out[table] = schema.conform(table, _sorted(both, by) if by and both.height else both)
 
         add_rows("entities", self.new_entities.values())
         add_rows("plans", self.new_plans.values())
@@ -864,14 +986,51 @@ class _Planner:
         return [o for o in self.obs.values() if o.status != "unchanged"]  # the result's entries are these objects
 
 
-def _attribute_column(rows: list[Observation], name: str) -> list:
-    """One column of the observations table (a slot never set, or no slot: None)."""
-    if name in _OBSERVATION_FIELD_SET:
-        try:
-            return list(map(attrgetter(name), rows))
-        except AttributeError:
-            pass
-    return [getattr(r, name, None) for r in rows]
+def _observations_frame(rows: list[Observation], cols: dict) -> pl.DataFrame:
+    """The observations table's rows of `rows`. Each distinct reading and KPI row becomes a row of a small frame
+    once, and gathered from it for every value: a Python string per value and column took seconds for 600,000
+    values. `source` is composed by Polars from the row's place and the value's column."""
+    readings, reading_at = _distinct(o.r for o in rows)
+    owners, owner_at = _distinct(o.k for o in rows)
+
+    def frame(distinct: list[tuple], index: dict[str, int], names: dict) -> pl.DataFrame:
+        return pl.DataFrame([pl.Series(c, list(map(itemgetter(index[c]), distinct)), dtype=t) for c, t in names.items()])
+
+    by_reading = frame(readings, _READING_INDEX | {"\0column": _COLUMN}, {c: t for c, t in cols.items() if c in _READING_INDEX}
+                       | {"\0column": pl.String})
+    by_owner = frame(owners, _OWNER_INDEX | {"\0where": _WHERE, "\0given": _GIVEN},
+                     {c: t for c, t in cols.items() if c in _OWNER_INDEX} | {"\0where": pl.String, "\0given": pl.String})
+    del readings, owners
+    both = pl.concat([by_reading.select(pl.all().gather(pl.Series(reading_at, dtype=pl.UInt32))),
+                      by_owner.select(pl.all().gather(pl.Series(owner_at, dtype=pl.UInt32)))], how="horizontal")
+    where = pl.concat_str([pl.col("\0where"), pl.lit(" 「"), pl.col("\0column"), pl.lit("」列")])
+    source = (pl.when(pl.col("\0given") != "")
+              .then(pl.concat_str([pl.col("\0given"), pl.lit("（取込: "), where, pl.lit("）")])).otherwise(where))
+    return both.select([source.alias(c) if c == "source" else pl.col(c) if c in both.columns else
+                        pl.lit(None, dtype=t).alias(c) for c, t in cols.items()])
+
+
+def _distinct(items: Iterable) -> tuple[list, list[int]]:
+    """(the distinct objects of `items`, by identity, in order; each item's position among them)."""
+    seen: dict[int, int] = {}
+    distinct: list = []
+    at: list[int] = []
+    for item in items:
+        i = seen.get(id(item))
+        if i is None:
+            i = seen[id(item)] = len(distinct)
+            distinct.append(item)
+        at.append(i)
+    return distinct, at
+
+
+def _sorted(frame: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    """`frame` in schema.conform's order, a column at a time: conform, finding it sorted, keeps it as it is (its
+    sort holds two copies of every column at once, ~200 MB for 600,000 values)."""
+    order = frame.select(pl.arg_sort_by(by, nulls_last=True, maintain_order=True)).to_series()
+    if (order == pl.int_range(frame.height, eager=True, dtype=order.dtype)).all():
+        return frame
+    return pl.DataFrame([frame.drop_in_place(name).gather(order) for name in list(frame.columns)])
 
 
 def _scale(value: float, factor: int) -> float:
@@ -1147,10 +1306,14 @@ def _read_one(name: str, data: bytes, result: ImportResult, drafts: dict) -> Non
             result.errors.append(Issue(name, layout.header_row, "", "データ行がありません（見出し行の下に指標の行がありません"
                                        + ("。「例」の行は記入例のため取り込みません" if examples else "") + "）", sheet.name))
         for rec in recs:
-            ident = (("id", rec.text("kpi_id")) if rec.text("kpi_id") else
+            kpi_id = rec.text("kpi_id")
+            ident = (("id", kpi_id) if kpi_id else
                      ("name", key(rec.text("entity")), key(rec.text("plan")), key(rec.text("item_code")),
                       key(rec.text("kpi_name"))))
-            drafts.setdefault(ident, _Draft(ident)).records.append(rec)
+            draft = drafts.get(ident)
+            if draft is None:
+                draft = drafts[ident] = _Draft(ident)
+            draft.records.append(rec)
     if not found_any:
         result.errors.extend(missing or [Issue(name, None, "", "データのあるシートがありません")])
     else:

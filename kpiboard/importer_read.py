@@ -280,26 +280,43 @@ _SPACE_ATTRS = {"{http://www.w3.org/XML/1998/namespace}space"}
 def _read_sheet(name: str, book, ws, cells: int) -> Sheet:
     """One worksheet, streamed (read-only cells cost twice the time and pad every row to the sheet's declared width,
     which a hostile file sets to 16,384 columns). openpyxl reads the book (styles, shared strings, dates); the rows
-    are walked here, with openpyxl's own cell parser for every cell but plain numbers and shared strings."""
+    are walked here, with openpyxl's own cell parser for every cell but plain numbers and shared strings, and the
+    rows of a plain <sheetData> (what Excel and the usual writers produce) read by `_plain_rows`."""
     from openpyxl.worksheet._reader import WorkSheetParser
 
     percent: dict[int, bool] = {}
     rows: list[list] = []
     with ws._get_source() as src:
+        data = src.read()  # at most MAX_UNZIPPED_BYTES (checked before)
+    split = _split_sheet(data)
+    del data
+    try:
+        plain_rows = _plain_check(split[1], split[2]) if split else None
+    except _NotPlain:
+        split = plain_rows = None
+    with (io.BytesIO(split[0]) if split else ws._get_source()) as src:
         parser = WorkSheetParser(src, ws._shared_strings, data_only=True, epoch=book.epoch,
                                  date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
         merges: list[str] = []
-        for index, found in _sheet_rows(parser, src, merges):
+        plain = None
+        if plain_rows is not None:
+            def plain(row_counter: int, columns: dict):
+                return _plain_rows(plain_rows, parser, book, percent, row_counter, columns)
+        for index, found, ready in _sheet_rows(parser, src, merges, plain):
             if index <= len(rows):
                 continue  # a row out of order: openpyxl's reader drops it too
-            width = max((c[0] for c in found), default=0)
-            _check_size(name, index, width, cells, ws.title)
+            if ready is not None:  # a plain row: its values already as _xlsx_value gives them
+                _check_size(name, index, len(ready), cells, ws.title)
+                row = ready
+            else:
+                width = max((c[0] for c in found), default=0)
+                _check_size(name, index, width, cells, ws.title)
+                row = [None] * width
+                for column, value, style in found:
+                    row[column - 1] = _xlsx_value(value, style, book, percent)
             while len(rows) < index - 1:
                 rows.append([])
-            row = [None] * width
-            for column, value, style in found:
-                row[column - 1] = _xlsx_value(value, style, book, percent)
-            cells += width
+            cells += len(row)
             rows.append(row)
     while rows and all(v is None for v in rows[-1]):
         rows.pop()
@@ -307,10 +324,192 @@ def _read_sheet(name: str, book, ws, cells: int) -> Sheet:
     return Sheet(ws.title, rows)
 
 
-def _sheet_rows(parser, src, merges: list[str]):
-    """(row number, [(column, value, style id)]) of each <row>, as openpyxl's WorkSheetParser.parse would give them,
-    with the same XML parser, at two thirds of its cost: the two common cells (a number, a shared string) are read
-    here; any other cell goes to `parser.parse_cell`. Merged ranges are appended to `merges`."""
+# A plain <sheetData>: the XML of rows of cells, as Excel, openpyxl and XlsxWriter write it, read with regular
+# expressions at a third of expat's cost (a 100,000-row sheet: seconds). Only what is provably read the same way is
+# taken: ASCII only, no comments, entities (but in formulas), character references, namespace declarations or
+# unknown cell content; anything else and the whole sheet goes to the XML parser as before.
+_WS = "[ \t\n]*"
+_CELL = ('<c(?: r="([A-Z]{1,3})([0-9]{1,7})")?(?: s="([0-9]{1,9})")?(?: t="([A-Za-z]{1,9})")?' + _WS
+         + '(?:/>|>' + _WS + '(?:<f((?: [A-Za-z0-9]{1,16}="[^"<&\t\n]*")*)' + _WS
+         + '(?:/>|>(?:[^<&]|&(?:amp|lt|gt|quot|apos);)*</f>)' + _WS + ')?'
+         + '(?:<v>([^<&]*)</v>|<v/>)?' + _WS + '</c>)')
+_CELLS = re.compile(_CELL)
+_PLAIN_ROW = re.compile(_WS + '<row((?:[ \t\n]+[A-Za-z_][A-Za-z0-9_.-]*(?::[A-Za-z_][A-Za-z0-9_.-]*)?' + _WS + '='
+                        + _WS + '"[^"<&\t\n]*")*)' + _WS + '(?:/>|>((?:' + _WS + re.sub(r"\((?!\?)", "(?:", _CELL)
+                        + ')*)' + _WS + '</row>)')
+_ROW_ATTR = re.compile('[ \t\n]+([A-Za-z_][A-Za-z0-9_.-]*)(?::([A-Za-z_][A-Za-z0-9_.-]*))?' + _WS + '=' + _WS
+                       + '"([^"<&\t\n]*)"')
+_FORMULA_ATTR = re.compile(' ([A-Za-z0-9]+)=')
+_NOT_XML_CHARS = bytes(range(0, 9)) + b"\x0b\x0c" + bytes(range(14, 32)) + b"\r"  # \r: line ends are normalised
+_DECLARATION = re.compile(rb'<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(?:"1\.0"|\'1\.0\')(?:[ \t\r\n]+encoding[ \t\r\n]*='
+                          rb'[ \t\r\n]*(?:"([A-Za-z0-9._-]*)"|\'([A-Za-z0-9._-]*)\'))?(?:[ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*'
+                          rb'(?:"(?:yes|no)"|\'(?:yes|no)\'))?[ \t\r\n]*\?>')
+_START_TAG = re.compile(rb'<(/?)([A-Za-z_][A-Za-z0-9_.-]*(?::[A-Za-z_][A-Za-z0-9_.-]*)?)((?:[ \t\r\n]+[A-Za-z_]'
+                        rb'[A-Za-z0-9_.:-]*[ \t\r\n]*=[ \t\r\n]*(?:"[^"<]*"|\'[^\'<]*\'))*)[ \t\r\n]*(/?)>')
+_NS_ATTR = re.compile(rb'[ \t\r\n]+xmlns(?::([A-Za-z_][A-Za-z0-9_.-]*))?[ \t\r\n]*=[ \t\r\n]*(?:"([^"<]*)"|\'([^\'<]*)\')')
+_XML_NS = "http://www.w3.org/XML/1998/namespace"
+
+
+def _split_sheet(data: bytes) -> tuple[bytes, str, dict] | None:
+    """(the sheet's XML with an empty <sheetData>, the rows' XML, the root's namespace prefixes) when its
+    <sheetData> is plain: a child of the root (whose default namespace is the sheet's), nothing before it but the
+    XML declaration and elements, no namespace declared below the root; else None."""
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+
+    start = data.find(b"<sheetData>")
+    end = data.find(b"</sheetData>", start)
+    if start < 0 or end < 0:
+        return None
+    pos = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    declaration = _DECLARATION.match(data, pos)
+    if declaration:
+        encoding = (declaration.group(1) or declaration.group(2) or b"utf-8").lower()
+        if encoding not in (b"utf-8", b"utf8"):
+            return None
+        pos = declaration.end()
+    head = data[pos:start]
+    if b"<!" in head or b"<?" in head:
+        return None
+    prefixes: dict[str, str] = {}
+    depth = 0
+    i = head.find(b"<")
+    while i >= 0:  # the elements before <sheetData>: balanced, the root first
+        tag = _START_TAG.match(head, i)
+        if tag is None:
+            return None
+        closing, _, attributes, empty = tag.groups()
+        declared = {m.group(1): m.group(2) if m.group(2) is not None else m.group(3)
+                    for m in _NS_ATTR.finditer(attributes)}
+        if depth == 0:
+            if closing or empty or declared.get(None) != SHEET_MAIN_NS.encode() \
+                    or any(b"&" in v for v in declared.values()):
+                return None
+            prefixes = {k.decode(): v.decode() for k, v in declared.items() if k is not None}
+        elif declared:
+            return None
+        depth += -1 if closing else 0 if empty else 1
+        if depth < 1:
+            return None
+        i = head.find(b"<", tag.end())
+    if depth != 1:
+        return None
+    content = data[start + len(b"<sheetData>"):end]
+    if not content.isascii() or len(content.translate(None, _NOT_XML_CHARS)) != len(content) or b"]]>" in content:
+        return None
+    return data[:start + len(b"<sheetData>")] + data[end:], content.decode("ascii"), prefixes
+
+
+def _plain_check(content: str, prefixes: dict[str, str]) -> list[tuple]:
+    """(row match, row number or None) of every row of a plain <sheetData>'s XML; _NotPlain if any part of it is not
+    of the plain forms (then the XML parser reads it, and says what is wrong with it)."""
+    matched = []
+    pos, size = 0, len(content)
+    match = _PLAIN_ROW.match
+    while pos < size:
+        m = match(content, pos)
+        if m is None:
+            if content[pos:].strip(" \t\n"):
+                raise _NotPlain
+            break
+        matched.append(m)
+        pos = m.end()
+    numbers = []
+    for m in matched:  # every row's attributes, before any row is read: a failure here is not a plain sheet
+        seen, number = set(), None
+        for prefix, local, value in _ROW_ATTR.findall(m.group(1)):
+            if local:
+                if prefix == "xmlns" or (prefix != "xml" and prefix not in prefixes):
+                    raise _NotPlain
+                name = (_XML_NS if prefix == "xml" else prefixes[prefix], local)
+            elif prefix == "xmlns":
+                raise _NotPlain
+            else:
+                name = ("", prefix)
+                if prefix == "r":
+                    if not value.isdigit():
+                        raise _NotPlain
+                    number = int(value)
+            if name in seen:
+                raise _NotPlain  # a duplicate attribute: an XML error, told by the XML parser
+            seen.add(name)
+        numbers.append(number)
+        cells = m.group(2)
+        if cells and "<f " in cells:
+            for formula in re.findall('<f((?: [A-Za-z0-9]{1,16}="[^"]*")*)', cells):
+                names = _FORMULA_ATTR.findall(formula)
+                if len(names) != len(set(names)):
+                    raise _NotPlain
+    return list(zip(matched, numbers))
+
+
+def _plain_rows(checked: list[tuple], parser, book, percent: dict[int, bool], row_counter: int, columns: dict):
+    """`_sheet_rows` for the rows of a plain <sheetData> (`_plain_check`): (row number, None, the row's values as
+    `_xlsx_value` gives them) for each row; returns the last row number. Values and failures as the XML parser's
+    path has them: the same cells, the same conversions, openpyxl's cell parser for any but the two common ones."""
+    from xml.etree.ElementTree import Element, SubElement
+
+    from openpyxl.utils.cell import coordinate_to_tuple
+    from openpyxl.worksheet._reader import VALUE_TAG, _cast_number
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+
+    strings, dates = parser.shared_strings, parser.date_formats
+    texts = [v if v.strip() else None for v in strings]  # _xlsx_value of each shared string
+    cell_tag, value_tag = f"{{{SHEET_MAIN_NS}}}c", VALUE_TAG
+    for m, number in checked:
+        row_counter = number if number is not None else row_counter + 1
+        row: list = []
+        col_counter = 0
+        cells = m.group(2)
+        for letters, digits, style, kind, _, value in (_CELLS.findall(cells) if cells else ()):
+            if letters:
+                column = columns.get(letters)
+                if column is None:
+                    column = coordinate_to_tuple(letters + digits)[1]  # raises for a bad coordinate, as openpyxl does
+                    columns[letters] = column
+            else:
+                column = col_counter + 1
+            style_id = int(style) if style else 0
+            if (not kind or kind == "n" or kind == "s") and not (value and not kind == "s" and style_id in dates):
+                if not value:
+                    value = None
+                elif kind == "s":
+                    value = texts[int(value)]
+                else:
+                    value = _cast_number(value)
+                    p = percent.get(style_id)
+                    if p is None:
+                        p = percent[style_id] = "%" in _number_format(book, style_id)
+                    if p:  # Excel keeps 37.5% as 0.375: take the number as the user sees it
+                        value = number_text(round(value * 100, 10)) + "%"
+            else:  # a date, a boolean, an error, a formula's text: openpyxl's cell parser, on the same cell
+                element = Element(cell_tag, {k: v for k, v in (("r", letters + digits if letters else None),
+                                                               ("s", style or None), ("t", kind or None)) if v})
+                if value:
+                    SubElement(element, value_tag).text = value
+                parser.row_counter, parser.col_counter = row_counter, col_counter
+                cell = parser.parse_cell(element)
+                column, value = cell["column"], _xlsx_value(cell["value"], cell["style_id"], book, percent)
+            col_counter = column
+            n = len(row)
+            if column > n:
+                if column > n + 1:
+                    row.extend([None] * (column - n - 1))
+                row.append(value)
+            else:
+                row[column - 1] = value
+        yield row_counter, None, row
+    return row_counter
+
+
+class _NotPlain(Exception):
+    """A <sheetData> `_plain_rows` does not read: the XML parser reads the sheet."""
+
+
+def _sheet_rows(parser, src, merges: list[str], plain=None):
+    """(row number, [(column, value, style id)], None) of each <row>, as openpyxl's WorkSheetParser.parse would give
+    them, with the same XML parser, at two thirds of its cost: the two common cells (a number, a shared string) are
+    read here; any other cell goes to `parser.parse_cell`. Merged ranges are appended to `merges`. `plain`: the rows
+    taken out of the (first) <sheetData>, yielded where it ends."""
     from openpyxl.utils.cell import coordinate_to_tuple
     from openpyxl.worksheet._reader import (CF_TAG, COL_BREAK_TAG, COL_TAG, CUSTOM_VIEWS_TAG, EXT_TAG, FILTER_TAG,
                                             FORMAT_TAG, HEADER_TAG, HYPERLINK_TAG, LEGACY_TAG, MARGINS_TAG, MERGE_TAG,
@@ -319,6 +518,7 @@ def _sheet_rows(parser, src, merges: list[str]):
                                             DataValidationList, HeaderFooter, HyperlinkList, MergeCells, PageMargins,
                                             PrintOptions, PrintPageSetup, ScenarioList, SheetFormatProperties,
                                             SheetViewList, TablePartList, WorksheetProperties, _cast_number, iterparse)
+    from openpyxl.xml.constants import SHEET_MAIN_NS
 
     properties = {  # what openpyxl's parse reads besides rows: read the same way, so that it fails the same way
         PRINT_TAG: ('print_options', PrintOptions), MARGINS_TAG: ('page_margins', PageMargins),
@@ -336,10 +536,14 @@ def _sheet_rows(parser, src, merges: list[str]):
     columns: dict[str, int] = {}  # "AB" → 28
     digits = "0123456789"
     row_counter = 0
+    sheet_data = f"{{{SHEET_MAIN_NS}}}sheetData"
     for _, element in iterparse(src):  # openpyxl's parser (defusedxml when installed)
         tag = element.tag
         if tag != ROW_TAG:
-            if tag in dispatcher:
+            if tag == sheet_data and plain is not None:
+                row_counter = yield from plain(row_counter, columns)
+                plain = None
+            elif tag in dispatcher:
                 dispatcher[tag](element)
                 element.clear()
             elif tag in properties:
@@ -389,7 +593,7 @@ def _sheet_rows(parser, src, merges: list[str]):
             col_counter = parser.col_counter
             found.append((cell["column"], cell["value"], cell["style_id"]))
         element.clear()
-        yield row_counter, found
+        yield row_counter, found, None
     merges.extend(m.ref for m in getattr(parser.merged_cells, "mergeCell", None) or [])
 
 
@@ -563,7 +767,7 @@ FIELD_JA = {
 _ALIAS_TO_FIELD = {alias: f for f, names in ALIASES.items() for alias in names}
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed as itself: the planner's readings are memoised per column
 class Column:
     index: int
     header: str  # as written (two-row headers joined: 目標値 R4)
@@ -711,8 +915,12 @@ def find_layout(file: str, sheet: Sheet) -> tuple[Layout | None, list[Issue], li
 def _used_columns(rows: list[list]) -> set[int]:
     """Indexes of the columns holding a value in any of `rows`."""
     used: set[int] = set()
-    for row in rows:
-        used.update(i for i, v in enumerate(row) if v is not None and v != "")
+    width = max(map(len, rows), default=0)
+    for i in range(width):  # column by column, to the first value: a cell per column, not every cell, as a rule
+        for row in rows:
+            if i < len(row) and row[i] is not None and row[i] != "":
+                used.add(i)
+                break
     return used
 
 
@@ -734,44 +942,77 @@ def _is_sub_header(top: list, below: list) -> bool:
 
 # ------------------------------------------------------------------------------------------------ rows
 
-@dataclass(slots=True)
-class Cell:
-    raw: object  # the value (after 〃 and merged cells are resolved)
-    column: Column
-    row: int
-    ditto: bool = False  # written as 〃
-    carried: bool = False  # blank, taken from the row above (自治体, 計画, 分野)
-
-    @property
-    def text(self) -> str:
-        return cell_text(self.raw)
+GONE = object()  # a 〃 cell with nothing above it: reported, and the cell left out as if it were not there
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
+class RowShape:
+    """What the records of one sheet share: the attribute columns (a record's `raws`/`texts` by position, `fields`
+    naming the position of each field) and the value columns (a record's `vals`)."""
+
+    fields: dict[str, int]
+    columns: list[Column]
+    value_columns: list[Column]
+
+
+@dataclass(slots=True, eq=False)
 class Record:
-    """One data row of a sheet."""
+    """One data row of a sheet. Lists by position rather than a Cell per cell: a 100,000-row sheet's records
+    took ~250 MB as cells and dicts."""
 
     file: str
     sheet: str
     row: int
     layout: str
-    cells: dict[str, Cell] = field(default_factory=dict)  # field → cell (not the value columns)
-    values: list[Cell] = field(default_factory=list)  # value columns (wide) / the 値 cell (long)
-    texts: dict[str, str] = field(default_factory=dict, repr=False, compare=False)  # text() asked ~30 times a row
+    shape: RowShape
+    raws: list  # attribute cells (after 〃 and carried cells), by shape position; GONE: left out
+    texts: list[str]  # their one-line texts ("" when blank or left out)
+    vals: list  # value cells, by shape.value_columns position: None blank, GONE left out
+    dittos: tuple = ()  # positions in vals written as 〃
+    gone: bool = False  # an attribute cell was left out (its header is then not the column's)
+    source: tuple | None = None  # the planner's (where, given), made once
 
     def text(self, name: str) -> str:
         """A name or code as one line: a line break inside a cell (Alt+Enter, PDF copies) is not part of it."""
-        text = self.texts.get(name)
-        if text is None:
-            cell = self.cells.get(name)
-            text = self.texts[name] = one_line(cell.text) if cell else ""
-        return text
+        i = self.shape.fields.get(name)
+        return "" if i is None else self.texts[i]
+
+    def texts_of(self, names: tuple[str, ...]) -> list[str]:
+        """text() of each of `names`."""
+        fields, texts = self.shape.fields, self.texts
+        return [texts[i] if (i := fields.get(name)) is not None else "" for name in names]
+
+    def raw(self, name: str):
+        """The value of an attribute cell (None: blank, left out, or no such column)."""
+        i = self.shape.fields.get(name)
+        if i is None:
+            return None
+        raw = self.raws[i]
+        return None if raw is GONE else raw
+
+    def column(self, name: str) -> Column | None:
+        """The column of an attribute cell the row has (None when there is none or it was left out)."""
+        i = self.shape.fields.get(name)
+        if i is None or self.raws[i] is GONE:
+            return None
+        return self.shape.columns[i]
+
+    def header(self, name: str, default: str) -> str:
+        col = self.column(name)
+        return col.header if col is not None else default
 
     def where(self) -> str:
         return f"{self.file}" + (f" シート「{self.sheet}」" if self.sheet else "") + f" {self.row}行目"
 
 
 DITTO = {"〃", "\u3003", "同上", "″", "\"", "''", "”"}
+
+
+def _line_text(raw) -> str:
+    """one_line(cell_text(raw)), without the calls for the usual one-line string."""
+    if type(raw) is str and "\n" not in raw and "\r" not in raw:
+        return raw.strip()
+    return "" if raw is None else one_line(cell_text(raw))
 
 
 def records(file: str, sheet: Sheet, layout: Layout) -> tuple[list[Record], list[Issue], list[Issue]]:
@@ -783,9 +1024,26 @@ def records(file: str, sheet: Sheet, layout: Layout) -> tuple[list[Record], list
     carried_rows: dict[str, list[int]] = {}
     skipped_blank_kpi: list[int] = []
     marker = layout.by_field("marker")
-    # per column, once: (column, index, field, 0 = attribute / 1 = value / 2 = marker, carried when blank)
-    plan = [(col, col.index, col.field, 1 if col.field in ("value_col", "value") else 2 if col.field == "marker" else 0,
-             col.field in CARRIED_FIELDS) for col in layout.columns]
+    attrs = [c for c in layout.columns if c.field not in ("value_col", "value", "marker")]
+    vcols = [c for c in layout.columns if c.field in ("value_col", "value")]
+    fields: dict[str, int] = {}
+    for pos, col in enumerate(attrs):
+        fields[col.field] = pos  # two columns for one field (an error of its own): the later one is read
+    shape = RowShape(fields, attrs, vcols)
+    carried_order = [fields[f] for f in fields if f in CARRIED_FIELDS]  # where carried cells are looked for
+    # per column, once: (column, index, position, 0 = attribute / 1 = value / 2 = marker, carried when blank)
+    plan, a, v = [], 0, 0
+    for col in layout.columns:
+        if col.field in ("value_col", "value"):
+            plan.append((col, col.index, v, 1, False))
+            v += 1
+        elif col.field == "marker":
+            plan.append((col, col.index, -1, 2, False))
+        else:
+            plan.append((col, col.index, a, 0, col.field in CARRIED_FIELDS))
+            a += 1
+    name_pos, id_pos = fields.get("kpi_name"), fields.get("kpi_id")
+    n_attrs = len(attrs)
     rows = sheet.rows
     for index in range(layout.first_data_row - 1, len(rows)):
         row = rows[index]
@@ -793,49 +1051,67 @@ def records(file: str, sheet: Sheet, layout: Layout) -> tuple[list[Record], list
         width = len(row)
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
             continue
-        if marker and marker.index < width and norm_header(row[marker.index]) in EXAMPLE_MARKS:
+        if marker and marker.index < width and row[marker.index] is not None \
+                and norm_header(row[marker.index]) in EXAMPLE_MARKS:
             warnings.append(Issue(file, number, marker.header, "記入例の行を読み飛ばしました", sheet.name))
             continue
-        rec = Record(file, sheet.name, number, layout.kind)
-        values, cells = rec.values, rec.cells
-        for col, i, name, role, carries in plan:
+        raws = [None] * n_attrs
+        texts = [""] * n_attrs
+        vals = []
+        dittos = carried = ()
+        gone = False
+        for col, i, pos, role, carries in plan:
             raw = row[i] if i < width else None
             ditto = False
+            text = ""
             if type(raw) is str or isinstance(raw, str):
-                stripped = raw.strip()
-                if not stripped:
+                text = raw.strip()
+                if not text:
                     raw = None
                 elif len(raw) > MAX_TEXT_CHARS:
                     errors.append(Issue(file, number, col.header, f"セルの文字数が多すぎます（{len(raw):,}文字。"
                                                                   f"1セル{MAX_TEXT_CHARS:,}文字まで）", sheet.name))
-                    raw = None
+                    raw, text = None, ""
                 else:
-                    ditto = stripped in DITTO
+                    ditto = text in DITTO
+                    if "\n" in text or "\r" in text:
+                        text = one_line(raw)
+            elif raw is not None and role == 0:  # a value cell's text is not asked for
+                text = one_line(cell_text(raw))
             if ditto:
-                above = previous.get(i)
-                if above is None:
+                raw = previous.get(i)
+                if raw is None:
                     errors.append(Issue(file, number, col.header, "「〃」の上のセルに値がありません", sheet.name))
+                    if role == 1:
+                        vals.append(GONE)
+                    elif role == 0:
+                        raws[pos], gone = GONE, True
                     continue
-                cell = Cell(above, col, number, True)
-            elif raw is None and carries and previous.get(i) is not None:
-                cell = Cell(previous[i], col, number, False, True)
-            else:
-                cell = Cell(raw, col, number)
+                if role == 1:
+                    dittos += (pos,)
+                text = _line_text(raw)
+            elif raw is None and carries:
+                raw = previous.get(i)
+                if raw is not None:
+                    carried += (pos,)
+                    text = _line_text(raw)
             if role == 1:
-                values.append(cell)
+                vals.append(raw)
             elif role == 0:
-                cells[name] = cell
-            previous[i] = cell.raw
-        if not rec.text("kpi_name") and not rec.text("kpi_id"):
-            if any(c.raw is not None and not c.ditto for c in rec.values):
+                raws[pos] = raw
+                texts[pos] = text
+            previous[i] = raw
+        if not (name_pos is not None and texts[name_pos]) and not (id_pos is not None and texts[id_pos]):
+            if any(raw is not None and raw is not GONE and j not in dittos for j, raw in enumerate(vals)):
                 errors.append(Issue(file, number, "指標名", "指標名が空欄です（値のある行には指標名が必要です）", sheet.name))
             else:
                 skipped_blank_kpi.append(number)  # a heading or a footnote
             continue
-        for cell in rec.cells.values():
-            if cell.carried:
-                carried_rows.setdefault(cell.column.header, []).append(number)
-        out.append(rec)
+        if carried:
+            for pos in carried_order:
+                if pos in carried:
+                    carried_rows.setdefault(attrs[pos].header, []).append(number)
+        out.append(Record(file, sheet.name, number, layout.kind, shape, raws, texts, vals, dittos, gone))
     for header, rows in carried_rows.items():
         warnings.append(Issue(file, rows[0], header, f"空欄の「{header}」は上の行と同じとみなしました（{_rows_text(rows)}）",
                             sheet.name))
