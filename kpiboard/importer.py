@@ -84,7 +84,7 @@ _KEEPS, _YEARLY, _CUMULATIVE = 1, 2, 4  # a reading may be a 現状維持 target
 
 @lru_cache(maxsize=65536)
 def _key_text(text: str) -> str:
-    return re.sub(r"\s", "", unicodedata.normalize("NFKC", text)).lower()
+    return "".join(unicodedata.normalize("NFKC", text).split()).lower()  # split(): the whitespace of re's \s
 
 
 def key(text) -> str:
@@ -634,7 +634,7 @@ class _Planner:
                    "unit": unit, "direction": direction, "kind": kind, "cumulative": cumulative,
                    "per_year_target": yearly, "statement": None,
                    "background": background, "sort_order": order, "note": " / ".join(notes) or None,
-                   "synthetic": False, "source": self.source(rec)}
+                   "synthetic": False, "source": self.source(rec), "source_id": None, "source_place": None}
             kpi_source = row["source"]  # the same text for the result's entry: one string, not two
             self.kpis[kpi_id] = self.kpi_rows[kpi_id] = row
             self.kpi_by_item[(plan["plan_id"], item_key, name_key)] = row
@@ -949,19 +949,22 @@ class _Planner:
             rows = list(rows)
             if not rows:
                 return
-            cols = schema.TABLES[table]["columns"]
+            cols, by = schema.TABLES[table]["columns"], schema.TABLES[table]["sort_by"]
             if isinstance(rows[0], Observation):  # column by column from the readings: a lookup per cell costs seconds
-                new = _observations_frame(rows, cols)
+                new = _observations_frame(rows, cols, by)
             else:
-                new = pl.DataFrame([pl.Series(c, list(map(dict.get, rows, repeat(c))), dtype=t)
-                                    for c, t in cols.items()])  # not a
-                # second dict per row: 100,000 KPI rows as dicts took ~100 MB more
+                new = pl.DataFrame([pl.Series(c, values, dtype=t) for (c, t), values in zip(cols.items(),
+                                                                                           _dict_columns(rows, cols))])
+                # not a second dict per row: 100,000 KPI rows as dicts took ~100 MB more
             current = self.t[table]
             if replace_on:
                 current = current.join(new.select(replace_on), on=replace_on, how="anti", nulls_equal=True)
+            parts = _around(current, new, by) if isinstance(rows[0], Observation) and by else None
+            if parts is not None:  # in order as they are: conform finds nothing to sort
+                out[table] = schema.conform(table, pl.concat(parts, how="vertical"))
+                return
             both = pl.concat([current, new], how="vertical")
             del current, new
-            by = schema.TABLES[table]["sort_by"]
             out[table] = schema.conform(table, _sorted(both, by) if by and both.height else both)
 
         add_rows("entities", self.new_entities.values())
@@ -986,28 +989,67 @@ class _Planner:
         return [o for o in self.obs.values() if o.status != "unchanged"]  # the result's entries are these objects
 
 
-def _observations_frame(rows: list[Observation], cols: dict) -> pl.DataFrame:
-    """The observations table's rows of `rows`. Each distinct reading and KPI row becomes a row of a small frame
-    once, and gathered from it for every value: a Python string per value and column took seconds for 600,000
-    values. `source` is composed by Polars from the row's place and the value's column."""
+def _observations_frame(rows: list[Observation], cols: dict, by: list[str]) -> pl.DataFrame:
+    """The observations table's rows of `rows`, sorted by `by`. Each distinct reading and KPI row becomes a row of a
+    small frame once, and gathered from it for every value: a Python string per value and column took seconds for
+    600,000 values. `source` is composed by Polars from the row's place and the value's column."""
     readings, reading_at = _distinct(o.r for o in rows)
     owners, owner_at = _distinct(o.k for o in rows)
 
     def frame(distinct: list[tuple], index: dict[str, int], names: dict) -> pl.DataFrame:
         return pl.DataFrame([pl.Series(c, list(map(itemgetter(index[c]), distinct)), dtype=t) for c, t in names.items()])
 
-    by_reading = frame(readings, _READING_INDEX | {"\0column": _COLUMN}, {c: t for c, t in cols.items() if c in _READING_INDEX}
-                       | {"\0column": pl.String})
+    by_reading = frame(readings, _READING_INDEX | {"\0column": _COLUMN}, {c: t for c, t in cols.items()
+                                                                        if c in _READING_INDEX} | {"\0column": pl.String})
     by_owner = frame(owners, _OWNER_INDEX | {"\0where": _WHERE, "\0given": _GIVEN},
                      {c: t for c, t in cols.items() if c in _OWNER_INDEX} | {"\0where": pl.String, "\0given": pl.String})
     del readings, owners
-    both = pl.concat([by_reading.select(pl.all().gather(pl.Series(reading_at, dtype=pl.UInt32))),
-                      by_owner.select(pl.all().gather(pl.Series(owner_at, dtype=pl.UInt32)))], how="horizontal")
+    reading_at, owner_at = pl.Series(reading_at, dtype=pl.UInt32), pl.Series(owner_at, dtype=pl.UInt32)
+    if by:  # the order from each key's rank among the distinct rows: integers, not 600,000 strings, to sort
+        keys = pl.DataFrame([(by_reading if c in by_reading.columns else by_owner).get_column(c).rank("dense")
+                             .gather(reading_at if c in by_reading.columns else owner_at) for c in by])
+        order = keys.select(pl.arg_sort_by(keys.columns, nulls_last=True, maintain_order=True)).to_series()
+        del keys
+        reading_at, owner_at = reading_at.gather(order), owner_at.gather(order)
+    both = pl.concat([by_reading.select(pl.all().gather(reading_at)), by_owner.select(pl.all().gather(owner_at))],
+                     how="horizontal")
     where = pl.concat_str([pl.col("\0where"), pl.lit(" 「"), pl.col("\0column"), pl.lit("」列")])
     source = (pl.when(pl.col("\0given") != "")
               .then(pl.concat_str([pl.col("\0given"), pl.lit("（取込: "), where, pl.lit("）")])).otherwise(where))
     return both.select([source.alias(c) if c == "source" else pl.col(c) if c in both.columns else
                         pl.lit(None, dtype=t).alias(c) for c, t in cols.items()])
+
+
+def _around(current: pl.DataFrame, new: pl.DataFrame, by: list[str]) -> list[pl.DataFrame] | None:
+    """[the rows of `current` before `new`, `new`, those after it] when `new` (sorted by `by`) has no row of `current`
+    between its first and its last: the first import into a directory, as a rule. None otherwise."""
+    if not new.height:
+        return None
+    first, last = new.select(by).row(0), new.select(by).row(-1)
+
+    def before(key: tuple, strictly_after: bool = False) -> pl.Expr:  # lexicographic, from the last key column
+        out = None
+        for c, v in reversed(list(zip(by, key))):
+            col = pl.col(c)
+            here = (col > v) if strictly_after else (col < v)
+            out = here if out is None else here | ((col == v) & out)
+        return out
+
+    low = current.filter(before(first))
+    high = current.filter(before(last, strictly_after=True))
+    if low.height + high.height != current.height:
+        return None
+    return [low, new, high]
+
+
+def _dict_columns(rows: list[dict], cols: dict) -> list:
+    """The columns `cols` of dict rows, a row at a time (column by column from 100,000 dicts took ~0.7 s)."""
+    names = list(cols)
+    try:
+        table = list(map(itemgetter(*names), rows))
+    except KeyError:  # a row without some column: None there
+        table = [tuple(map(r.get, names)) for r in rows]
+    return list(zip(*table)) if table else [() for _ in names]
 
 
 def _distinct(items: Iterable) -> tuple[list, list[int]]:
