@@ -20,7 +20,7 @@ has_browser = browser.available()
 choices = [f for f in export.FORMATS if f != "png"]
 formats = st.multiselect("形式", choices, default=choices, format_func=lambda f: export.FORMATS[f][0], key="export_formats")
 if not has_browser:
-    st.warning(browser.MISSING + " スライドと PDF はそれまで作れません（HTML・xlsx・CSV は作れます）。")
+    st.warning(browser.MISSING + " PDF・A3 進捗管理表・PNG はそれまで作れません（スライド・HTML・xlsx・CSV は作れます）。")
     formats = [f for f in formats if f not in export.NEEDS_BROWSER]
 
 # What the files were made from: when the choice changes, the old files are not offered any more.

@@ -66,6 +66,8 @@ with detail_area:
     ui.status_badge(kpi["status"], "1.1rem")
     st.caption(fmt.md(views.kpi_facts(kpi, ui.fy)))
     ui.context_line(ui.settings_summary(None, year))
+    # On a projector the chart comes right under the KPI's name and verdict (one screen); figures follow
+    chart_area = st.container() if ui.presenting() else None
 
     m = st.columns(3)
     m[0].metric("基準値", fmt.md(ui.value_text(kpi["baseline_value"], unit)), help="基準年度: " + ui.fy(kpi["baseline_fy"]))
@@ -99,14 +101,15 @@ with detail_area:
         lines.append("目標までに必要な変化は計算できません（基準値か実績値と、最終目標値の両方が必要です）。")
     st.markdown("  \n".join(lines))
 
-    if not views.has_figures(observations):
-        st.info("この KPI には数値（基準値・目標値・実績値）の記録がないため、推移のグラフはありません"
-                + ("（定性的な KPI）。" if kpi["direction"] == "qualitative" else "。"))
-        ui.source_caption(kpi["source"] or "―")
-    else:
-        fig = charts.trajectory_figure(kpi, observations, western_years=ui.western_years(),
-                                       expected=ui.expected_path(kpi), title="推移と見通し")
-        ui.chart(fig, key="indicator_trajectory")
+    with chart_area or st.container():
+        if not views.has_figures(observations):
+            st.info("この KPI には数値（基準値・目標値・実績値）の記録がないため、推移のグラフはありません"
+                    + ("（定性的な KPI）。" if kpi["direction"] == "qualitative" else "。"))
+            ui.source_caption(kpi["source"] or "―")
+        else:
+            fig = charts.trajectory_figure(kpi, observations, western_years=ui.western_years(),
+                                           expected=ui.expected_path(kpi), title="推移と見通し")
+            ui.chart(fig, key="indicator_trajectory")
 
     tabs = st.tabs(["背景・考え方", "値の原文と注記", "参考値", "関連する施策", "同じ指標の KPI", "変更履歴"])
     with tabs[0]:

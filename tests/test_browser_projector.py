@@ -68,3 +68,12 @@ def test_presentation_pages_chart_by_chart_with_the_keyboard(server, projector):
     page.keyboard.press("k")
     page.wait_for_timeout(600)
     assert abs(top(0)) < 40
+
+
+def test_indicator_chart_starts_on_the_first_screen_when_presenting(server, projector):
+    page = projector
+    page.goto(server + "/indicator?present=true")
+    wait_for_app(page, timeout=60_000)
+    chart = page.get_by_test_id("stPlotlyChart").first
+    chart.locator(".main-svg").first.wait_for()
+    assert chart.evaluate("el => el.getBoundingClientRect().top") < 1080 * 0.5  # was below the fold

@@ -54,3 +54,14 @@ def test_entities_tab_points_to_the_published_figures_not_a_terminal():
     at = run_app("pages/compare.py", etype="region")
     texts = " ".join(i.value for i in at.info)
     assert "python -m kpiboard" not in texts
+
+
+def test_tile_map_by_status_places_every_prefecture_on_its_own_row():
+    import polars as pl
+
+    from kpiboard import charts, tilemap
+
+    tiles = pl.DataFrame({"entity": ["北海道", "沖縄県"], "code": ["01", "47"], "status": ["順調", "遅れ"]})
+    fig = charts.tile_map_figure(tiles, color_by="status")  # crashed: the loop's grid row was overwritten
+    rows = sorted({round(shape.y0) for shape in fig.layout.shapes})
+    assert len(fig.layout.shapes) == len(tilemap.TILES) and len(rows) > 5

@@ -123,9 +123,9 @@ def tile_map_figure(tiles: pl.DataFrame, *, color_by: str = "status", highlight_
         if r is None:
             fill, mark, info = "#f2f2f2", "", "データなし"
         elif color_by == "status":
-            row = status_style(r.get("status"))
-            fill, mark, info = row.color, row.mark, label(row.code)
-            ink = text_color(row.code)
+            style = status_style(r.get("status"))
+            fill, mark, info = style.color, style.mark, label(style.code)
+            ink = text_color(style.code)
         else:
             v = r.get("value")
             if v is None:
