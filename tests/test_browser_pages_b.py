@@ -41,7 +41,9 @@ def open_page(page, url):
 
 def test_regions_group_filter(server, page):
     open_page(page, server + "/regions")
-    assert "27 分野" in metric_text(page)
+    # a deep link to a page on a fresh server: its elements arrive after the run state settles, so wait for them
+    expect(page.get_by_test_id("stMetric").first).to_contain_text("27 分野", timeout=30_000)
+    page.locator('[data-testid="stPlotlyChart"] .ytick text').first.wait_for(timeout=30_000)
     ticks = svg_texts(page.locator('[data-testid="stPlotlyChart"] .ytick text'))
     assert any(t.startswith("アa") for t in ticks)
 
@@ -53,7 +55,7 @@ def test_regions_group_filter(server, page):
     assert ticks and not any("ア" in t[:3] for t in ticks) and any("イa" in t for t in ticks)
 
     open_page(page, page.url)  # a copied link reopens the same view
-    assert "4 分野" in metric_text(page)
+    expect(page.get_by_test_id("stMetric").first).to_contain_text("4 分野", timeout=30_000)
 
 
 def test_region_examples_region_picker(server, page):
