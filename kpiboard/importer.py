@@ -33,6 +33,11 @@ from typing import Callable, Iterable
 
 import polars as pl
 
+try:  # CPython's own SHA-1: the same digest, without OpenSSL's setup for each of 200,000 short ids
+    from _sha1 import sha1 as _sha1
+except ImportError:  # pragma: no cover
+    from hashlib import sha1 as _sha1
+
 from . import schema, store
 from .eras import YearParseError, YearRef, format_fiscal_year as _fy_text, parse_year, value_span
 from .importer_read import (GONE, HEADER_SEARCH_ROWS, MAX_FILE_BYTES, SKIPPED_SHEETS, Column, FileRejected, Issue,
@@ -63,6 +68,7 @@ VALUE_KIND_WORDS = {
     "estimate": ("見込み", "見込", "見込値", "見込み値", "見通し", "estimate"),
 }
 _VALUE_KIND_OF = {w.lower(): k for k, words in VALUE_KIND_WORDS.items() for w in words}
+_IDENT = ("kpi_id", "entity", "plan", "item_code", "kpi_name")
 _EXPLICIT = ("direction", "kind", "unit", "cumulative", "measure", "background", "area", "department")
 TRUE_WORDS = {"true", "1", "yes", "はい", "○", "◯", "〇", "✓", "✔", "累計", "該当"}
 FALSE_WORDS = {"false", "0", "no", "いいえ", "×", "✕", "単年", "単年度", "非該当"}
@@ -157,7 +163,7 @@ def _year_of(raw) -> YearRef:
 
 
 def _h(*parts: str) -> str:
-    return hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:10]
+    return _sha1("|".join(parts).encode("utf-8")).hexdigest()[:10]
 
 
 def _failed(issue: tuple) -> tuple[None, tuple, int]:
@@ -370,6 +376,7 @@ class _Planner:
         self.obs: dict[tuple, dict] = {}  # (kpi_id, value_kind, fiscal_year) → new row
         self.plan_years: dict[str, dict[str, list[int]]] = {}  # plan_id → kind → [min, max] fiscal year
         self.reported: dict[str, dict] = {}  # kpi_id → its entry in the result
+        self.located: dict[tuple, tuple] = {}  # (自治体, 計画) as written → (entity, plan) found for it
         self.unknown_entities: set[str] = set()
         self.parsed: dict[tuple, ParsedValue] = {}
         # (sheet, qualitative, unit, factor) → per value column: cell (and year …) → read_value's answer
@@ -533,10 +540,18 @@ class _Planner:
                 return None, None, None
             entity = self.entities[same[0]["entity_id"]]
         else:
-            entity = self.entity(entity_name, rec)
-            if entity is None:
-                return None, None, None
-        plan = self.plan(entity, plan_name, rec)
+            found = self.located.get((entity_name, plan_name))
+            if found is not None:  # the same 自治体 and 計画 as a row before: found the same way again
+                entity, plan = found
+            else:
+                entity = self.entity(entity_name, rec)
+                if entity is None:
+                    return None, None, None
+                plan = self.plan(entity, plan_name, rec)
+                if len(self.located) < 10_000:
+                    self.located[(entity_name, plan_name)] = entity, plan
+        if not entity_name:
+            plan = self.plan(entity, plan_name, rec)
         item, (item_key, name_key) = rec.text("item_code"), draft.ident[3:]  # key() of item and name, made once
         kpi = self.kpi_by_item.get((plan["plan_id"], item_key, name_key))
         if kpi is None and not item:
@@ -551,8 +566,12 @@ class _Planner:
         if plan is None:
             return
         if len(draft.records) == 1:  # nearly every draft of the wide layout: explicit() of each, at once
-            given_direction, given_kind, given_unit, given_cum, measure, background, area_name, department = (
-                text or None for text in rec.texts_of(_EXPLICIT))
+            given_direction, given_kind, given_unit, given_cum, measure, background, area_name, department = \
+                rec.texts_of(_EXPLICIT)
+            given_direction, given_kind, given_unit, given_cum = (given_direction or None, given_kind or None,
+                                                                  given_unit or None, given_cum or None)
+            measure, background, area_name, department = (measure or None, background or None, area_name or None,
+                                                          department or None)
             dir_rec, cum_rec, area_rec = (rec if given_direction else None, rec if given_cum else None,
                                           rec if area_name else None)
         else:
@@ -626,14 +645,16 @@ class _Planner:
             item_key, name_key = draft.ident[3:]  # key(item), key(name): a draft found by name
             kpi_id = f"{plan['plan_id']}:{ID_PREFIX}{_h('kpi', item_key, name_key)}"
             order = self.kpi_order[plan["plan_id"]] = self.kpi_order.get(plan["plan_id"], 0) + 1
-            notes = [n for n in (rec.text("note") if rec.layout == "wide" else "",
-                                 f"担当: {department}" if department else "",
-                                 f"方向は推定: {inferred}" if inferred else "") if n]
+            notes = rec.text("note") if rec.layout == "wide" else ""
+            if department or inferred:
+                notes = [n for n in (notes, f"担当: {department}" if department else "",
+                                     f"方向は推定: {inferred}" if inferred else "") if n]
             row = {"kpi_id": kpi_id, "plan_id": plan["plan_id"], "area_code": area_code, "item_code": item or None,
                    "measure": measure, "kpi_name": name, "indicator_id": ID_PREFIX + _h("indicator", name_key),
                    "unit": unit, "direction": direction, "kind": kind, "cumulative": cumulative,
                    "per_year_target": yearly, "statement": None,
-                   "background": background, "sort_order": order, "note": " / ".join(notes) or None,
+                   "background": background, "sort_order": order,
+                   "note": (notes if type(notes) is str else " / ".join(notes)) or None,
                    "synthetic": False, "source": self.source(rec), "source_id": None, "source_place": None}
             kpi_source = row["source"]  # the same text for the result's entry: one string, not two
             self.kpis[kpi_id] = self.kpi_rows[kpi_id] = row
@@ -677,14 +698,16 @@ class _Planner:
                 "row": rec.row,
             }))
         self.add_observations(obs, entity, plan, row)
-        if existing is None or row["plan_id"] in self.new_plans:
+        if row["plan_id"] in self.new_plans and plan["period_end_fy"] is None:  # what finish_plans reads
             years = self.plan_years.setdefault(plan["plan_id"], {})
             for o in obs:
-                fy = o.r[_FY]
-                span = years.setdefault(o.r[_KIND], [fy, fy])
-                if fy < span[0]:
+                kind_, fy = o.r[_KIND], o.r[_FY]
+                span = years.get(kind_)
+                if span is None:
+                    years[kind_] = [fy, fy]
+                elif fy < span[0]:
                     span[0] = fy
-                if fy > span[1]:
+                elif fy > span[1]:
                     span[1] = fy
 
     def values(self, draft: _Draft, qualitative: bool, unit: str, factor: int) -> tuple[list[Observation], int]:
@@ -698,34 +721,34 @@ class _Planner:
         for rec in draft.records:
             long = rec.layout == "long"
             shape, dittos = rec.shape, rec.dittos
-            columns = shape.value_columns
+            columns, year_fields = shape.value_columns, shape.year_fields
             memos = self.readings.get((shape, qualitative, unit, factor))
             if memos is None:
                 if self.n_readings >= MAX_READINGS:
                     self.readings.clear()  # bounded: a sheet of distinct texts gains nothing from it
                     self.n_readings = 0
                 memos = self.readings[(shape, qualitative, unit, factor)] = [{} for _ in columns]
+            plain = not (long or dittos or rec.gone)  # a left-out cell changes the headers the messages name
             for j, raw in enumerate(rec.vals):
                 if raw is None and not long or raw is GONE:
                     continue  # blank (wide layout): no value, nothing to say
-                col = columns[j]
-                ditto = j in dittos if dittos else False
-                if rec.gone or ditto:  # a left-out cell changes the headers the messages name; 〃 is rare
-                    hit = self.read_value(rec, col, raw, ditto, qualitative, unit, factor)
-                else:
+                if plain or not (rec.gone or j in dittos):
                     # the type: 1 == 1.0 == True read differently; -0.0 == 0.0 but reads as -0.0
                     k = raw if type(raw) is str else (type(raw), raw if raw or type(raw) is not float else str(raw))
+                    year_field = year_fields[j]
                     if long:
                         year = rec.raw("year")
                         k = (k, rec.text("value_kind"), rec.text("part"), rec.text("note"), type(year), year)
-                    elif col.year is None:
-                        year = rec.raw(col.year_field)
+                    elif year_field is not None:
+                        year = rec.raw(year_field)
                         k = (k, type(year), year)
                     memo = memos[j]
                     hit = memo.get(k)
                     if hit is None:
-                        hit = memo[k] = self.read_value(rec, col, raw, ditto, qualitative, unit, factor)
+                        hit = memo[k] = self.read_value(rec, columns[j], raw, False, qualitative, unit, factor)
                         self.n_readings += 1
+                else:  # 〃 is rare
+                    hit = self.read_value(rec, columns[j], raw, j in dittos, qualitative, unit, factor)
                 reading, issues, flags = hit
                 for is_error, column, message in issues:
                     (errors if is_error else warnings).append(Issue(rec.file, rec.row, column, message, rec.sheet))
@@ -916,7 +939,7 @@ class _Planner:
 
     def compare(self) -> None:
         """Each observation: new, updated (the old one goes to history) or unchanged."""
-        ids = sorted({k[0] for k in self.obs})
+        ids = list(self.reported)  # every KPI with a value here (and maybe a few without: their rows go unused)
         stored = self.t["observations"].filter(pl.col("kpi_id").is_in(ids)) if ids else self.t["observations"].head(0)
         old = {(r["kpi_id"], r["value_kind"], r["fiscal_year"]): r for r in stored.to_dicts()}
         if not old:
@@ -1348,10 +1371,8 @@ def _read_one(name: str, data: bytes, result: ImportResult, drafts: dict) -> Non
             result.errors.append(Issue(name, layout.header_row, "", "データ行がありません（見出し行の下に指標の行がありません"
                                        + ("。「例」の行は記入例のため取り込みません" if examples else "") + "）", sheet.name))
         for rec in recs:
-            kpi_id = rec.text("kpi_id")
-            ident = (("id", kpi_id) if kpi_id else
-                     ("name", key(rec.text("entity")), key(rec.text("plan")), key(rec.text("item_code")),
-                      key(rec.text("kpi_name"))))
+            kpi_id, entity, plan, item, kpi_name = rec.texts_of(_IDENT)
+            ident = ("id", kpi_id) if kpi_id else ("name", key(entity), key(plan), key(item), key(kpi_name))
             draft = drafts.get(ident)
             if draft is None:
                 draft = drafts[ident] = _Draft(ident)

@@ -14,6 +14,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import itemgetter
 
 from .eras import YearParseError, parse_year_header
 from .parsing import bracket_spans
@@ -1060,6 +1061,14 @@ class RowShape:
     fields: dict[str, int]
     columns: list[Column]
     value_columns: list[Column]
+    getters: dict = field(default_factory=dict)  # names → itemgetter of their texts (`Record.texts_of`)
+    year_fields: list = field(default_factory=list)  # per value column: the field holding its year, if not its header
+
+    def getter(self, names: tuple[str, ...]):
+        get = self.getters.get(names)
+        if get is None:  # a field the sheet lacks: the "" after the last text
+            get = self.getters[names] = itemgetter(*(self.fields.get(n, len(self.columns)) for n in names))
+        return get
 
 
 @dataclass(slots=True, eq=False)
@@ -1073,7 +1082,7 @@ class Record:
     layout: str
     shape: RowShape
     raws: list  # attribute cells (after 〃 and carried cells), by shape position; GONE: left out
-    texts: list[str]  # their one-line texts ("" when blank or left out)
+    texts: list[str]  # their one-line texts ("" when blank or left out), and a last ""
     vals: list  # value cells, by shape.value_columns position: None blank, GONE left out
     dittos: tuple = ()  # positions in vals written as 〃
     gone: bool = False  # an attribute cell was left out (its header is then not the column's)
@@ -1084,10 +1093,9 @@ class Record:
         i = self.shape.fields.get(name)
         return "" if i is None else self.texts[i]
 
-    def texts_of(self, names: tuple[str, ...]) -> list[str]:
-        """text() of each of `names`."""
-        fields, texts = self.shape.fields, self.texts
-        return [texts[i] if (i := fields.get(name)) is not None else "" for name in names]
+    def texts_of(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        """text() of each of `names` (two or more)."""
+        return self.shape.getter(names)(self.texts)
 
     def raw(self, name: str):
         """The value of an attribute cell (None: blank, left out, or no such column)."""
@@ -1127,7 +1135,7 @@ def records(file: str, sheet: Sheet, layout: Layout) -> tuple[list[Record], list
     errors: list[Issue] = []
     warnings: list[Issue] = []
     out: list[Record] = []
-    previous: dict[int, object] = {}  # column index → last value (for 〃)
+    previous: list = [None] * (max((c.index for c in layout.columns), default=-1) + 1)  # column → last value (〃)
     carried_rows: dict[str, list[int]] = {}
     skipped_blank_kpi: list[int] = []
     marker = layout.by_field("marker")
@@ -1137,6 +1145,8 @@ def records(file: str, sheet: Sheet, layout: Layout) -> tuple[list[Record], list
     for pos, col in enumerate(attrs):
         fields[col.field] = pos  # two columns for one field (an error of its own): the later one is read
     shape = RowShape(fields, attrs, vcols)
+    shape.year_fields = ["year" if layout.kind == "long" else None if c.year is not None else c.year_field
+                         for c in vcols]
     carried_order = [fields[f] for f in fields if f in CARRIED_FIELDS]  # where carried cells are looked for
     # per column, once: (column, index, position, 0 = attribute / 1 = value / 2 = marker, carried when blank)
     plan, a, v = [], 0, 0
@@ -1163,51 +1173,64 @@ def records(file: str, sheet: Sheet, layout: Layout) -> tuple[list[Record], list
             warnings.append(Issue(file, number, marker.header, "記入例の行を読み飛ばしました", sheet.name))
             continue
         raws = [None] * n_attrs
-        texts = [""] * n_attrs
+        texts = [""] * (n_attrs + 1)
         vals = []
         dittos = carried = ()
         gone = False
         for col, i, pos, role, carries in plan:
             raw = row[i] if i < width else None
-            ditto = False
-            text = ""
-            if type(raw) is str or isinstance(raw, str):
-                text = raw.strip()
-                if not text:
-                    raw = None
-                elif len(raw) > MAX_TEXT_CHARS:
-                    errors.append(Issue(file, number, col.header, f"セルの文字数が多すぎます（{len(raw):,}文字。"
-                                                                  f"1セル{MAX_TEXT_CHARS:,}文字まで）", sheet.name))
-                    raw, text = None, ""
-                else:
-                    ditto = text in DITTO
-                    if "\n" in text or "\r" in text:
-                        text = one_line(raw)
-            elif raw is not None and role == 0:  # a value cell's text is not asked for
-                text = one_line(cell_text(raw))
-            if ditto:
-                raw = previous.get(i)
-                if raw is None:
-                    errors.append(Issue(file, number, col.header, "「〃」の上のセルに値がありません", sheet.name))
-                    if role == 1:
-                        vals.append(GONE)
-                    elif role == 0:
-                        raws[pos], gone = GONE, True
+            if raw is not None:
+                if type(raw) is str or isinstance(raw, str):
+                    text = raw.strip()
+                    if not text:
+                        raw = None
+                    elif len(raw) > MAX_TEXT_CHARS:
+                        errors.append(Issue(file, number, col.header, f"セルの文字数が多すぎます（{len(raw):,}文字。"
+                                                                      f"1セル{MAX_TEXT_CHARS:,}文字まで）", sheet.name))
+                        raw = None
+                    elif text in DITTO:
+                        raw = previous[i]
+                        if raw is None:
+                            errors.append(Issue(file, number, col.header, "「〃」の上のセルに値がありません", sheet.name))
+                            if role == 1:
+                                vals.append(GONE)
+                            elif role == 0:
+                                raws[pos], gone = GONE, True
+                            continue
+                        if role == 1:
+                            dittos += (pos,)
+                            vals.append(raw)
+                        elif role == 0:
+                            raws[pos] = raw
+                            texts[pos] = _line_text(raw)
+                        continue  # the cell above stays the one above
+                    else:
+                        if role == 0:
+                            raws[pos] = raw
+                            texts[pos] = text if "\n" not in text and "\r" not in text else one_line(raw)
+                        elif role == 1:
+                            vals.append(raw)
+                        previous[i] = raw
+                        continue
+                else:  # a number, a date …
+                    if role == 0:
+                        raws[pos] = raw
+                        texts[pos] = one_line(cell_text(raw))
+                    elif role == 1:
+                        vals.append(raw)
+                    previous[i] = raw
                     continue
-                if role == 1:
-                    dittos += (pos,)
-                text = _line_text(raw)
-            elif raw is None and carries:
-                raw = previous.get(i)
+            # blank (or refused): 自治体, 計画 … take the cell above
+            if carries:
+                raw = previous[i]
                 if raw is not None:
                     carried += (pos,)
-                    text = _line_text(raw)
+                    raws[pos] = raw
+                    texts[pos] = _line_text(raw)
+                    continue
+            previous[i] = None
             if role == 1:
-                vals.append(raw)
-            elif role == 0:
-                raws[pos] = raw
-                texts[pos] = text
-            previous[i] = raw
+                vals.append(None)
         if not (name_pos is not None and texts[name_pos]) and not (id_pos is not None and texts[id_pos]):
             if any(raw is not None and raw is not GONE and j not in dittos for j, raw in enumerate(vals)):
                 errors.append(Issue(file, number, "指標名", "指標名が空欄です（値のある行には指標名が必要です）", sheet.name))
