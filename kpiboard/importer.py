@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import lru_cache
 from itertools import islice, repeat
+from math import prod
 from operator import itemgetter
 from pathlib import Path
 from typing import Callable, Iterable
@@ -1029,10 +1030,18 @@ def _observations_frame(rows: list[Observation], cols: dict, by: list[str]) -> p
     del readings, owners
     reading_at, owner_at = pl.Series(reading_at, dtype=pl.UInt32), pl.Series(owner_at, dtype=pl.UInt32)
     if by:  # the order from each key's rank among the distinct rows: integers, not 600,000 strings, to sort
-        keys = pl.DataFrame([(by_reading if c in by_reading.columns else by_owner).get_column(c).rank("dense")
-                             .gather(reading_at if c in by_reading.columns else owner_at) for c in by])
-        order = keys.select(pl.arg_sort_by(keys.columns, nulls_last=True, maintain_order=True)).to_series()
-        del keys
+        ranks = [(by_reading if c in by_reading.columns else by_owner).get_column(c).rank("dense") for c in by]
+        sizes = [int(r.max() or 0) + 2 for r in ranks]  # ranks from 1; a null (last) as the largest
+        if prod(sizes) < 2 ** 63:  # one integer per row: rank, then the next key's rank within it …
+            key = None
+            for c, r, size in zip(by, ranks, sizes):
+                r = r.fill_null(size - 1).cast(pl.Int64).gather(reading_at if c in by_reading.columns else owner_at)
+                key = r if key is None else key * size + r
+            order = key.to_frame("k").select(pl.arg_sort_by("k", maintain_order=True)).to_series()
+        else:
+            keys = pl.DataFrame([r.gather(reading_at if c in by_reading.columns else owner_at).alias(c)
+                                 for c, r in zip(by, ranks)])
+            order = keys.select(pl.arg_sort_by(keys.columns, nulls_last=True, maintain_order=True)).to_series()
         reading_at, owner_at = reading_at.gather(order), owner_at.gather(order)
     both = pl.concat([by_reading.select(pl.all().gather(reading_at)), by_owner.select(pl.all().gather(owner_at))],
                      how="horizontal")
@@ -1080,11 +1089,14 @@ def _distinct(items: Iterable) -> tuple[list, list[int]]:
     seen: dict[int, int] = {}
     distinct: list = []
     at: list[int] = []
+    last, i = None, -1
     for item in items:
-        i = seen.get(id(item))
-        if i is None:
-            i = seen[id(item)] = len(distinct)
-            distinct.append(item)
+        if item is not last:  # a row's values follow one another: its owner is the one before
+            last = item
+            i = seen.get(id(item))
+            if i is None:
+                i = seen[id(item)] = len(distinct)
+                distinct.append(item)
         at.append(i)
     return distinct, at
 
