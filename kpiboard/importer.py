@@ -89,9 +89,14 @@ _KEEPS, _YEARLY, _CUMULATIVE = 1, 2, 4  # a reading may be a 現状維持 target
 
 # ------------------------------------------------------------------------------------------ cells
 
-@lru_cache(maxsize=65536)
-def _key_text(text: str) -> str:
+def _key_once(text: str) -> str:
+    """key() of a str, not kept: for names met once (a sheet's KPI names and codes)."""
+    if text.isascii():  # NFKC leaves ASCII as it is
+        return "".join(text.split()).lower()
     return "".join(unicodedata.normalize("NFKC", text).split()).lower()  # split(): the whitespace of re's \s
+
+
+_key_text = lru_cache(maxsize=65536)(_key_once)
 
 
 def key(text) -> str:
@@ -1384,7 +1389,8 @@ def _read_one(name: str, data: bytes, result: ImportResult, drafts: dict) -> Non
                                        + ("。「例」の行は記入例のため取り込みません" if examples else "") + "）", sheet.name))
         for rec in recs:
             kpi_id, entity, plan, item, kpi_name = rec.texts_of(_IDENT)
-            ident = ("id", kpi_id) if kpi_id else ("name", key(entity), key(plan), key(item), key(kpi_name))
+            ident = ("id", kpi_id) if kpi_id else ("name", key(entity), key(plan), _key_once(item),
+                                                     _key_once(kpi_name))
             draft = drafts.get(ident)
             if draft is None:
                 draft = drafts[ident] = _Draft(ident)
