@@ -73,7 +73,7 @@ def test_region_examples_region_picker(server, page):
 
 def test_initiatives_department_filter_and_tree(server, page):
     open_page(page, server + "/initiatives")
-    assert "8 件" in metric_text(page)
+    expect(page.get_by_test_id("stMetric").first).to_contain_text("8 件", timeout=30_000)
     page.get_by_role("combobox", name="担当").click()
     page.get_by_role("option", name="人事課", exact=True).click()
     settle(page)
@@ -91,12 +91,12 @@ def test_initiatives_department_filter_and_tree(server, page):
     assert "KGI（ビジョン）" in texts and "県庁オープン化戦略" in texts
 
     open_page(page, page.url)
-    assert page.get_by_role("combobox", name="担当").input_value() == "人事課"
+    expect(page.get_by_role("combobox", name="担当")).to_have_value("人事課", timeout=30_000)
 
 
 def test_data_text_filter_and_csv_download(server, page):
     open_page(page, server + "/data?plan=すべての計画")
-    assert "99 件" in page.get_by_test_id("stMetric").first.inner_text()
+    expect(page.get_by_test_id("stMetric").first).to_contain_text("99 件", timeout=30_000)
     box = page.get_by_role("textbox", name="文字で検索")
     box.fill("久留米")
     box.press("Enter")
