@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import gc
 import getpass
-import hashlib
 import os
 import re
 import unicodedata
@@ -26,7 +25,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import lru_cache
-from itertools import islice, repeat
+from itertools import islice
 from math import prod
 from operator import itemgetter
 from pathlib import Path

@@ -269,8 +269,8 @@ def _load_book(source):
             ct = self.package.find(SHARED_STRINGS)
             if ct is not None:
                 with self.archive.open(ct.PartName[1:]) as src:
-                    data = src.read(_MAX_PLAIN_BYTES + 1)
-                    plain = _plain_strings(data) if len(data) <= _MAX_PLAIN_BYTES else None
+                    data = src.read(_MAX_PLAIN_STRINGS + 1)
+                    plain = _plain_strings(data) if len(data) <= _MAX_PLAIN_STRINGS else None
                     if plain is None:
                         with self.archive.open(ct.PartName[1:]) as again:
                             plain = read_table(again)
@@ -294,8 +294,8 @@ def _read_sheet(name: str, book, ws, cells: int) -> Sheet:
     percent: dict[int, bool] = {}
     rows: list[list] = []
     with ws._get_source() as src:
-        data = src.read()  # at most MAX_UNZIPPED_BYTES (checked before)
-    split = _split_sheet(data)
+        data = src.read(_MAX_PLAIN_BYTES + 1)
+    split = _split_sheet(data) if len(data) <= _MAX_PLAIN_BYTES else None
     del data
     try:
         plain_rows = _plain_check(split[1], split[2]) if split else None
@@ -331,10 +331,10 @@ def _read_sheet(name: str, book, ws, cells: int) -> Sheet:
     return Sheet(ws.title, rows)
 
 
-# A plain <sheetData>: the XML of rows of cells, as Excel, openpyxl and XlsxWriter write it, read with regular
-# expressions at a third of expat's cost (a 100,000-row sheet: seconds). Only what is provably read the same way is
-# taken: ASCII only, no comments, entities (but in formulas), character references, namespace declarations or
-# unknown cell content; anything else and the whole sheet goes to the XML parser as before.
+# A plain <sheetData>: rows of cells as Excel, openpyxl and XlsxWriter write them, read with regular expressions
+# (expat's elements and events took ~15 s of a 100,000-row sheet). Only what reads provably the same way is taken:
+# ASCII, no comment, entity (but in a formula), character reference, namespace declaration or unknown content;
+# anything else, and the whole sheet goes to the XML parser as before.
 _WS = "[ \t\n]*"
 _TEXT = "[^<&\x00-\x08\x0b-\x1f]"  # character data as written (\r would be normalised; C0 controls are not XML)
 _VALUE = '"[^"<&\x00-\x1f]*"'  # an attribute value as written (tabs and line ends would be normalised)
@@ -361,7 +361,9 @@ _TEXT_ROW = re.compile('[ \t\n]*<row r="([0-9]{1,9})"' + _ATTRS + ">((?:" + _unc
 _ROW_ATTR = re.compile("[ \t\n]+(" + _NAME + ")(?::(" + _NAME + "))?" + _WS + "=" + _WS + '"([^"]*)"')
 _FORMULA_ATTRS = re.compile('<f((?: [A-Za-z0-9]{1,16}="[^"]*")*)')
 _FORMULA_ATTR = re.compile(" ([A-Za-z0-9]+)=")
-_MAX_PLAIN_BYTES = 128 * 1024 * 1024  # a larger part is read as a stream, as before
+# larger parts are read as a stream, as before (in memory, a sheet's ASCII text takes its size again; shared strings,
+# as Python strings, up to twice theirs)
+_MAX_PLAIN_BYTES, _MAX_PLAIN_STRINGS = 128 * 1024 * 1024, 32 * 1024 * 1024
 _DECLARATION = re.compile(rb'<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(?:"1\.0"|\'1\.0\')(?:[ \t\r\n]+encoding[ \t\r\n]*='
                           rb'[ \t\r\n]*(?:"([A-Za-z0-9._-]*)"|\'([A-Za-z0-9._-]*)\'))?(?:[ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*'
                           rb'(?:"(?:yes|no)"|\'(?:yes|no)\'))?[ \t\r\n]*\?>')
@@ -420,8 +422,6 @@ def _root(data: bytes, end: int | None, name: bytes) -> tuple[int, dict[str, str
 def _split_sheet(data: bytes) -> tuple[bytes, str, dict] | None:
     """(the sheet's XML with an empty <sheetData>, the rows' XML, the root's namespace prefixes) when its
     <sheetData> is plain: a child of the root (`_root`) holding ASCII only; else None."""
-    if len(data) > _MAX_PLAIN_BYTES:
-        return None  # read as a stream instead: a copy of a larger one could take too much memory
     start = data.find(b"<sheetData>")
     end = data.find(b"</sheetData>", start)
     if start < 0 or end < 0:
