@@ -27,7 +27,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from itertools import islice
 from math import prod
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -313,9 +313,11 @@ class ImportResult:
         return not self.errors
 
     def counts(self) -> dict[str, int]:
-        kpis = Counter(k["status"] for k in self.kpis)
-        # asked on every rerun of the page: an Observation's status is an attribute (no mapping lookup per value)
-        values = Counter(o.status if type(o) is Observation else o["status"] for o in self.observations)
+        kpis = Counter(map(itemgetter("status"), self.kpis))
+        try:  # asked on every rerun of the page: an Observation's status is an attribute, no mapping lookup
+            values = Counter(map(attrgetter("status"), self.observations))
+        except AttributeError:  # dicts
+            values = Counter(o["status"] for o in self.observations)
         out = {f"{t}_{s}": c.get(s, 0) for t, c in (("kpis", kpis), ("observations", values)) for s in STATUS_JA}
         out.update({f"{t}_new": self.created.get(t, 0) for t in ("entities", "plans", "areas")})
         out.update(warnings=len(self.warnings), errors=len(self.errors))
@@ -1021,8 +1023,8 @@ def _observations_frame(rows: list[Observation], cols: dict, by: list[str]) -> p
     """The observations table's rows of `rows`, sorted by `by`. Each distinct reading and KPI row becomes a row of a
     small frame once, and gathered from it for every value: a Python string per value and column took seconds for
     600,000 values. `source` is composed by Polars from the row's place and the value's column."""
-    readings, reading_at = _distinct(o.r for o in rows)
-    owners, owner_at = _distinct(o.k for o in rows)
+    readings, reading_at = _distinct(map(attrgetter("r"), rows))
+    owners, owner_at = _distinct(map(attrgetter("k"), rows))
 
     def frame(distinct: list[tuple], index: dict[str, int], names: dict) -> pl.DataFrame:
         return pl.DataFrame([pl.Series(c, list(map(itemgetter(index[c]), distinct)), dtype=t) for c, t in names.items()])

@@ -140,7 +140,7 @@ def _read_csv(name: str, data: bytes) -> Sheet:
         for row in reader:
             _check_size(name, len(rows) + 1, len(row), cells)
             cells += len(row)
-            rows.append([cell if cell != "" else None for cell in row])
+            rows.append([cell or None for cell in row])  # "" → None
     except csv.Error:
         _reject(name, "CSV を読み取れません（引用符「\"」の対応が取れていないか、セルが長すぎます）", row=reader.line_num)
     if not any(any(c not in (None, "") for c in r) for r in rows):
