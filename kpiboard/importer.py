@@ -69,6 +69,7 @@ VALUE_KIND_WORDS = {
 }
 _VALUE_KIND_OF = {w.lower(): k for k, words in VALUE_KIND_WORDS.items() for w in words}
 _IDENT = ("kpi_id", "entity", "plan", "item_code", "kpi_name")
+_LOCATE, _NEW_KPI = ("kpi_id", "entity", "plan", "item_code"), ("item_code", "kpi_name", "note")
 _EXPLICIT = ("direction", "kind", "unit", "cumulative", "measure", "background", "area", "department")
 TRUE_WORDS = {"true", "1", "yes", "はい", "○", "◯", "〇", "✓", "✔", "累計", "該当"}
 FALSE_WORDS = {"false", "0", "no", "いいえ", "×", "✕", "単年", "単年度", "非該当"}
@@ -528,7 +529,7 @@ class _Planner:
     def locate(self, draft: _Draft) -> tuple[dict | None, dict | None, dict | None]:
         """(entity, plan, existing KPI or None) for a draft; None entity/plan on error."""
         rec = draft.records[0]
-        kpi_id = rec.text("kpi_id")
+        kpi_id, entity_name, plan_name, item = rec.texts_of(_LOCATE)
         if kpi_id:
             kpi = self.kpis.get(kpi_id)
             if kpi is None:
@@ -536,7 +537,6 @@ class _Planner:
                 return None, None, None
             plan = self.plans[kpi["plan_id"]]
             return self.entities.get(plan["entity_id"]), plan, kpi
-        entity_name, plan_name = rec.text("entity"), rec.text("plan")
         if not plan_name:
             self.err(rec, rec.header("plan", "計画"), "計画が空欄です（「計画」列に計画名を記入してください）")
             return None, None, None
@@ -559,7 +559,7 @@ class _Planner:
                     self.located[(entity_name, plan_name)] = entity, plan
         if not entity_name:
             plan = self.plan(entity, plan_name, rec)
-        item, (item_key, name_key) = rec.text("item_code"), draft.ident[3:]  # key() of item and name, made once
+        item_key, name_key = draft.ident[3:]  # key() of item and name, made once
         kpi = self.kpi_by_item.get((plan["plan_id"], item_key, name_key))
         if kpi is None and not item:
             same = self.kpi_by_name.get((plan["plan_id"], name_key), [])
@@ -648,11 +648,12 @@ class _Planner:
         area_code = self.area(plan["plan_id"], area_name, area_rec or rec) if area_name else None
         kind = "qualitative" if direction == "qualitative" else "quantitative"
         if existing is None:
-            item, name = rec.text("item_code"), rec.text("kpi_name")
+            item, name, notes = rec.texts_of(_NEW_KPI)
             item_key, name_key = draft.ident[3:]  # key(item), key(name): a draft found by name
             kpi_id = f"{plan['plan_id']}:{ID_PREFIX}{_h('kpi', item_key, name_key)}"
             order = self.kpi_order[plan["plan_id"]] = self.kpi_order.get(plan["plan_id"], 0) + 1
-            notes = rec.text("note") if rec.layout == "wide" else ""
+            if rec.layout != "wide":
+                notes = ""
             if department or inferred:
                 notes = [n for n in (notes, f"担当: {department}" if department else "",
                                      f"方向は推定: {inferred}" if inferred else "") if n]
