@@ -10,6 +10,7 @@ import pytest
 import xlsxwriter
 
 from kpiboard import importer_read
+from scripts.fuzz_import import zip_with  # the fuzz corpus builds its damaged .xlsx the same way
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS = f'xmlns="{MAIN}"'
@@ -32,17 +33,6 @@ def _book() -> bytes:
     ws.write_formula(3, 4, "=1+1", None, 2)
     book.close()
     return buf.getvalue()
-
-
-def _with(base: bytes, parts: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(base)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            if info.filename not in parts:
-                dst.writestr(info.filename, src.read(info.filename))
-        for name, data in parts.items():
-            dst.writestr(name, data)
-    return out.getvalue()
 
 
 def _sheet(rows: str, root: str = NS, before: str = "", after: str = "") -> bytes:
@@ -110,12 +100,12 @@ def _cases() -> list[tuple[str, bytes]]:
     base = _book()
     cases = [("xlsxwriter", base)]
     for i, rows in enumerate(SHEETS):
-        cases.append((f"sheet{i}", _with(base, {SHEET: _sheet(rows, NS + (X14 if i == 0 else ""))})))
+        cases.append((f"sheet{i}", zip_with(base, {SHEET: _sheet(rows, NS + (X14 if i == 0 else ""))})))
     head = "".join(f"<si><t>{h}</t></si>" for h in "ABCDEFGH")
     for i, items in enumerate(STRING_TABLES):
         table = f'<?xml version="1.0" encoding="UTF-8"?><sst {NS}>{head}{"".join(items)}</sst>'.encode()
         uses = '<row r="2">' + "".join(f'<c r="{chr(65 + j)}2" t="s"><v>{8 + j}</v></c>' for j in range(len(items)))
-        cases.append((f"strings{i}", _with(base, {STRINGS: table, SHEET: _sheet(HEAD + uses + "</row>")})))
+        cases.append((f"strings{i}", zip_with(base, {STRINGS: table, SHEET: _sheet(HEAD + uses + "</row>")})))
     rng = random.Random(2549)  # the same sheets damaged: both ways must fail (or not) alike
     for name, data in list(cases[1:10]):
         with zipfile.ZipFile(io.BytesIO(data)) as z:
@@ -124,7 +114,7 @@ def _cases() -> list[tuple[str, bytes]]:
             damaged = bytearray(xml)
             for _ in range(rng.randint(1, 3)):
                 damaged[rng.randrange(len(damaged))] = rng.choice(b'<>/"= r0123456789Acvf&;!\x00\r\n')
-            cases.append((f"{name}-damaged{k}", _with(data, {SHEET: bytes(damaged)})))
+            cases.append((f"{name}-damaged{k}", zip_with(data, {SHEET: bytes(damaged)})))
     return cases
 
 
