@@ -10,7 +10,7 @@ warm_up()  # heavy imports once, under a lock, before this session's imports rac
 
 from kpiboard import status, ui  # noqa: E402
 from kpiboard import format as fmt
-from kpiboard.settings import SETTINGS, SettingError
+from kpiboard.settings import BAND_SETTINGS, SETTINGS, SettingError
 
 # A local icon: a Material icon as page_icon makes every browser fetch its SVG from Google's font servers.
 # No menu_items: with toolbarMode "minimal" (.streamlit/config.toml) the app then has no English menu at all.
@@ -33,6 +33,7 @@ PAGES = {
     ],
 }
 nav = st.navigation(PAGES)
+ui.read_filters()  # the shared filters, from the URL, before the sidebar and the page draw them
 
 # Presentation mode (for a projector): no sidebar or toolbar, large type, one chart per screen.
 PRESENTATION_CSS = """
@@ -75,20 +76,18 @@ if (!doc.kpiPaging) {
 
 
 def _leave_presentation():
-    st.session_state[ui.PRESENT] = False
+    ui.hold(present=False)
 
 
 with st.sidebar:
-    st.toggle("発表モード", key=ui.PRESENT, bind="query-params",
-              help="プロジェクター向け: サイドバーを隠し、文字を大きく、グラフを1画面に1つずつ表示します。")
-    st.toggle("西暦のみで表示", key=ui.WESTERN, bind="query-params", help="年度を R6（2024） ではなく 2024 と表示します")
+    ui.setting_toggle("発表モード", ui.PRESENT,
+                      help="プロジェクター向け: サイドバーを隠し、文字を大きく、グラフを1画面に1つずつ表示します。")
+    ui.setting_toggle("西暦のみで表示", ui.WESTERN, help="年度を R6（2024） ではなく 2024 と表示します")
     with st.expander("判定の方式と基準", icon=":material/rule:"):
         # The method itself is picked on each page (URL key `method`); the bands apply to every page.
         st.caption(status.method_explanation("expected", ui.bands()))
-        for (name, key), word in zip(ui.BAND_KEYS.items(), status.BAND_WORDS):
-            setting = SETTINGS[name]
-            st.number_input(f"「{word}」とする進捗率の下限", min_value=setting.minimum, max_value=setting.maximum,
-                            value=setting.default, step=0.05, key=key, bind="query-params", help=setting.help)
+        for name, word in zip(BAND_SETTINGS, status.BAND_WORDS):
+            ui.band_input(f"「{word}」とする進捗率の下限", name)
         try:
             SETTINGS.bands(ui.chosen_bands())
         except SettingError as e:

@@ -2,15 +2,11 @@
 
 Caches are keyed on small things (query name, parameters, data version), never on DataFrames.
 
-Filters live in the URL: every picker is a widget with `bind="query-params"`; its key is the URL
-parameter. The filters several pages share use the same keys and labels everywhere (entity_picker,
-plan_picker, year_picker, method_picker), and carry_over hands them to the next page, so a copied link
-reopens the same view, also after a page switch. A bound selectbox writes its *label* into the URL, so
-labels of shared pickers are stable names (「富山県｜富山県成長戦略」), never counts or other things that
-change; choices without a short unique label (a KPI, an indicator) go into the URL as ids (id_picker).
-App-wide settings are widgets in app.py's sidebar: presentation mode (PRESENT), Western years
-(WESTERN) and the progress bands (BAND_KEYS); pages read them through presenting(), western_years()
-and bands(), and evaluate() applies the method and bands to the progress rules.
+The filters pages share (entity, plan, year, method) and the app-wide settings (発表モード, 西暦のみ,
+the progress bands) are one kpiboard.filters.Filters value: read_filters() reads it from the URL once
+per run (app.py), the pickers show it and hold a change (a callback), and _write() is the one place that
+puts it back into the URL, as ids. Held in session state, it survives a page switch, which drops the URL's
+parameters. A page's own choices (a KPI, an indicator) live in the URL through id_picker.
 """
 from __future__ import annotations
 
@@ -25,16 +21,15 @@ import streamlit as st
 
 from . import charts, citations, db, status, store, trajectory
 from . import format as fmt
+from . import filters as filter_values
+from .filters import ALL, Filters
 from .settings import SETTINGS, SettingError
 from .eras import format_fiscal_year
 from .parsing import format_value
 
 ASSETS = Path(__file__).resolve().parent / "assets"
-# URL keys of the filters pages share (the same key on every page keeps a link alive across pages).
-ENTITY, PLAN, YEAR = "entity", "plan", "year"
-# 判定方式 (a radio on each page) and the app-wide settings (widgets in app.py's sidebar).
-METHOD, WESTERN, PRESENT = "method", "western_years", "present"
-BAND_KEYS = {"band_on_track": "b1", "band_mostly": "b2", "band_slightly": "b3"}
+# Widget keys of the shared filters (each is also its URL parameter, see kpiboard.filters).
+ENTITY, PLAN, YEAR, METHOD, WESTERN, PRESENT = "entity", "plan", "year", "method", "western_years", "present"
 LATEST = "最新の実績年度"
 # What a user sees when a page fails (app.py logs the details on the server).
 PAGE_FAILED = ("この画面の表示中にエラーが発生しました。条件を変えるか、ページを再読み込みしてください。"
@@ -146,23 +141,63 @@ def page_header(title: str, caption: str = "") -> None:
 # ---------------------------------------------------------------------------------------------
 # App-wide settings (set in app.py's sidebar, read by every page)
 
+_HELD, _WRITTEN = "_filters", "_filters_url"
+
+
+def read_filters() -> Filters:
+    """Once per run, before anything is drawn (app.py): the URL's new values over the filters held from
+    the last run, then the URL written back."""
+    params, written = st.query_params.to_dict(), st.session_state.get(_WRITTEN) or {}
+    labels = {}
+    if any(k in params and params[k] != written.get(k) for k in (ENTITY, PLAN)):  # an entity or plan from a link
+        labels = {ENTITY: dict(zip(entities()["entity"], entities()["entity_id"])),
+                  PLAN: {plan_label(r): r["plan_id"] for r in plans().iter_rows(named=True)}}
+    read = filter_values.from_url(params, held=st.session_state.get(_HELD), last_written=written, labels=labels,
+                                  method_labels=status.METHOD_LABELS)
+    _write(read)
+    return read
+
+
+def filters() -> Filters:
+    """This run's filters (read from the URL when nothing is held yet: a page run on its own)."""
+    held = st.session_state.get(_HELD)
+    return held if held is not None else read_filters()
+
+
+def hold(**values) -> None:
+    """A picker's change (called from its callback): held for the next run and put into the URL."""
+    _write(filters().changed(**values))
+
+
+def _write(value: Filters) -> None:
+    """The one place that writes the shared filters into the URL (only what differs from the defaults)."""
+    st.session_state[_HELD] = value
+    wanted = value.to_url()
+    for key in (*filter_values.KEYS, *filter_values.LEGACY_BAND_KEYS):
+        if key in wanted:
+            if st.query_params.get(key) != wanted[key]:
+                st.query_params[key] = wanted[key]
+        elif key in st.query_params:
+            del st.query_params[key]
+    st.session_state[_WRITTEN] = wanted
+
+
 def western_years() -> bool:
-    return bool(st.session_state.get(WESTERN, False))
+    return filters().western_years
 
 
 def presenting() -> bool:
     """Presentation mode: no sidebar, larger type, one chart per screen (app.py draws the frame)."""
-    return bool(st.session_state.get(PRESENT, False))
+    return filters().present
 
 
 def method() -> str:
-    m = st.session_state.get(METHOD, "expected")
-    return m if m in status.METHOD_LABELS else "expected"
+    return filters().method
 
 
 def chosen_bands() -> tuple:
     """The bands as set in the sidebar (unchecked)."""
-    return tuple(st.session_state.get(key, SETTINGS.default(name)) for name, key in BAND_KEYS.items())
+    return filters().bands
 
 
 def bands() -> tuple[float, float, float]:
@@ -171,6 +206,20 @@ def bands() -> tuple[float, float, float]:
         return SETTINGS.bands(chosen_bands())
     except SettingError:
         return SETTINGS.default_bands()
+
+
+def setting_toggle(label: str, name: str, *, help: str) -> None:
+    """An app-wide on/off setting (発表モード, 西暦のみ) in the sidebar, held with the filters."""
+    st.session_state[name] = getattr(filters(), name)
+    st.toggle(label, key=name, help=help, on_change=lambda: hold(**{name: st.session_state[name]}))
+
+
+def band_input(label: str, name: str) -> None:
+    """One progress band (URL ?band_on_track=0.9 …), held with the filters; checked as a whole by bands()."""
+    setting = SETTINGS[name]
+    st.session_state[name] = getattr(filters(), name)
+    st.number_input(label, min_value=setting.minimum, max_value=setting.maximum, step=0.05, key=name,
+                    help=setting.help, on_change=lambda: hold(**{name: float(st.session_state[name])}))
 
 
 def evaluate(**filters) -> pl.DataFrame:
@@ -370,74 +419,57 @@ def plans() -> pl.DataFrame:
 
 ALL_ENTITIES, ALL_PLANS = "すべての自治体・圏域", "すべての計画"
 PICK = "選んでください"  # an empty picker's placeholder (Streamlit's own is English)
+LATEST_OPTION = 0  # 「最新の実績年度」 as a selectbox option: None would read as "nothing chosen" (an empty box)
 
 
-def carry_over(key: str, options: list, format_func=str, default_index: int = 0) -> None:
-    """Keep a shared filter (and its URL parameter) when the user switches pages.
-
-    Call just before creating the bound widget `key`. Streamlit 1.67 carries a bound value to the next
-    page only if it was picked on screen; a value that came in with a link is dropped at the switch
-    (its binding belongs to the old page). The value is still in session state: hand it to this page's
-    widget and write it back into the URL. Harmless on a rerun of the same page (same value again).
-    """
-    from streamlit.errors import StreamlitAPIException
-
-    if key not in st.session_state or key in st.query_params:
-        return
-    value = st.session_state[key]
-    if value not in options:
-        return
-    st.session_state[key] = value
-    if options.index(value) != default_index:
-        try:
-            st.query_params[key] = format_func(value)
-        except StreamlitAPIException:
-            pass  # still bound on this page: the binding keeps the URL itself
+def _select(where, label: str, labels: dict, shown, *, key: str, on_pick, **kwargs):
+    """A selectbox showing `shown`; a pick calls on_pick(value) as a callback (before the next run), so the
+    choice is held in the filters, never read back from the widget's label."""
+    st.session_state[key] = shown
+    return where.selectbox(label, list(labels), format_func=labels.get, key=key, placeholder=PICK,
+                           on_change=lambda: on_pick(st.session_state[key]), **kwargs)
 
 
 def plan_label(row: dict) -> str:
-    """「富山県｜富山県成長戦略」: the plan picker's label on every page, and so its value in the URL."""
+    """「富山県｜富山県成長戦略」: how a plan is named in the picker and on screen."""
     return f"{row['entity']}｜{row['plan']}"
 
 
 def entity_picker(*, label: str = "自治体・圏域", entity_types: tuple[str, ...] | None = None,
                   container=None) -> dict | None:
-    """Entity filter (URL key `entity`, the entity's name); None = all."""
+    """Entity filter (URL ?entity=<entity_id>); None = all."""
     ents = entities()
     if entity_types:
         ents = ents.filter(pl.col("entity_type").is_in(entity_types))
-    names = ents["entity"].to_list()
-    where = container or st
-    carry_over(ENTITY, [ALL_ENTITIES] + names)
-    choice = where.selectbox(label, [ALL_ENTITIES] + names, key=ENTITY, bind="query-params", placeholder=PICK,
-                             help="計画を持つ自治体・連携中枢都市圏で絞り込みます")
-    if choice not in names:
-        return None
-    return ents.row(names.index(choice), named=True)
+    ids = ents["entity_id"].to_list()
+    labels = {ALL: ALL_ENTITIES, **dict(zip(ids, ents["entity"].to_list()))}
+    held = filters().entity
+    shown = held if held in ids else ALL
+    _select(container or st, label, labels, shown, key=ENTITY, help="計画を持つ自治体・連携中枢都市圏で絞り込みます",
+            on_pick=lambda v: hold(entity=None if v == ALL else v))
+    return None if shown == ALL else ents.row(ids.index(shown), named=True)
 
 
 def plan_picker(entity: dict | None = None, *, label: str = "計画", allow_all: bool = False,
                 only_with_kpis: bool = False, container=None) -> dict | None:
-    """Plan filter (URL key `plan`, label 「自治体｜計画」); 富山県成長戦略 by default. None = all plans."""
+    """Plan filter (URL ?plan=<plan_id>, or all); 富山県成長戦略 by default. None = all plans."""
     ps = plans()
     if entity:
         ps = ps.filter(pl.col("entity_id") == entity["entity_id"])
     if only_with_kpis:
         ps = ps.filter(pl.col("kpi_count") > 0)
-    labels = [plan_label(r) for r in ps.iter_rows(named=True)]
-    options = ([ALL_PLANS] if allow_all else []) + labels
     where = container or st
-    if not options:
+    if ps.is_empty():
         where.selectbox(label, ["（計画がありません）"], disabled=True)
         return None
+    ids = ps["plan_id"].to_list()
+    labels = {**({ALL: ALL_PLANS} if allow_all else {}), **dict(zip(ids, (plan_label(r) for r in ps.iter_rows(named=True))))}
     names = ps["plan"].to_list()
-    default = (options.index(labels[names.index(DEFAULT_PLAN)]) if DEFAULT_PLAN in names
-               else options.index(labels[_first_plan(ps)]) if labels else 0)
-    carry_over(PLAN, options, default_index=default)
-    choice = where.selectbox(label, options, index=default, key=PLAN, bind="query-params", placeholder=PICK)
-    if choice not in labels:
-        return None
-    return ps.row(labels.index(choice), named=True)
+    default = ids[names.index(DEFAULT_PLAN)] if DEFAULT_PLAN in names else ids[_first_plan(ps)]
+    held = filters().plan
+    shown = held if held in labels else default
+    _select(where, label, labels, shown, key=PLAN, on_pick=lambda v: hold(plan=v))
+    return None if shown == ALL else ps.row(ids.index(shown), named=True)
 
 
 def _first_plan(ps: pl.DataFrame) -> int:
@@ -453,53 +485,32 @@ def _first_plan(ps: pl.DataFrame) -> int:
 
 
 def method_picker(container=None, *, horizontal: bool = True) -> str:
-    """判定方式 (URL key `method`; the same radio, options and labels as the other pages)."""
-    where = container or st
-    carry_over(METHOD, list(status.METHOD_LABELS), status.METHOD_LABELS.get)
-    return where.radio("判定方式", list(status.METHOD_LABELS), format_func=status.METHOD_LABELS.get, key=METHOD,
-                       bind="query-params", horizontal=horizontal,
-                       help="期待値方式: 期待値に対する進捗率で5段階。A/B/N/F方式: 達成率と経過期間の比較（国の方式）。"
-                            "基準はサイドバーの「判定の方式と基準」で説明・変更できます。")
+    """判定方式 (URL ?method=expected|abnf; the same radio, options and labels on every page)."""
+    st.session_state[METHOD] = method()
+    return (container or st).radio(
+        "判定方式", list(status.METHOD_LABELS), format_func=status.METHOD_LABELS.get, key=METHOD,
+        horizontal=horizontal, on_change=lambda: hold(method=st.session_state[METHOD]),
+        help="期待値方式: 期待値に対する進捗率で5段階。A/B/N/F方式: 達成率と経過期間の比較（国の方式）。"
+             "基準はサイドバーの「判定の方式と基準」で説明・変更できます。")
 
 
 def year_picker(plan: dict | None = None, entity: dict | None = None, *, label: str = "評価年度",
                 container=None) -> int | None:
-    """Evaluation year (URL key `year`): the years with actuals; None = each KPI's latest actual year."""
+    """Evaluation year (URL ?year=2024): the years with actuals; None = each KPI's latest actual year."""
     years = run("plan_years", plan=plan["plan_id"] if plan else None,
                 entity=entity["entity_id"] if entity else None)["fiscal_year"].to_list()
-    return fy_selectbox(label, [None] + years, key=YEAR, container=container,
-                        help="実績値のある年度から選びます。既定はKPIごとに実績のある最新の年度です。")
+    labels = {LATEST_OPTION: LATEST, **{y: fy(y) for y in years}}
+    held = filters().year
+    shown = held if held in years else LATEST_OPTION
+    _select(container or st, label, labels, shown, key=YEAR, on_pick=lambda v: hold(year=v or None),
+            help="実績値のある年度から選びます。既定はKPIごとに実績のある最新の年度です。")
+    return None if shown == LATEST_OPTION else shown
 
 
-LATEST_OPTION = 0  # 「最新の実績年度」 as a selectbox option: None would read as "nothing chosen" (an empty box)
-
-
-def fy_selectbox(label: str, years: list, *, key: str, index: int = 0, container=None, help: str | None = None):
-    """A bound selectbox of fiscal years (None = 最新の実績年度) whose links survive the Western-years setting.
-
-    The URL holds the label, and the label follows the setting (R6（2024） or 2024); a link made with the
-    other setting (or a hand-typed year=2024) is read here and rewritten to this setting's label.
-    """
-    options = [LATEST_OPTION if y is None else y for y in years]
-
-    def label_of(y):
-        return LATEST if y in (None, LATEST_OPTION) else fy(y)
-
-    if st.session_state.get(key, LATEST_OPTION) is None:  # a value from before the sentinel
-        st.session_state[key] = LATEST_OPTION
-    raw = st.query_params.get(key)
-    if raw and raw not in [label_of(y) for y in options]:
-        match = next((y for y in options if y != LATEST_OPTION and raw in (format_fiscal_year(y), str(y))), None)
-        if match is not None:
-            st.session_state[key] = match
-            try:
-                st.query_params[key] = label_of(match)
-            except Exception:  # bound on this page already: the widget writes the URL itself
-                pass
-    carry_over(key, options, label_of, default_index=index)
-    chosen = (container or st).selectbox(label, options, index=index, format_func=label_of, key=key,
-                                         bind="query-params", help=help, placeholder=PICK)
-    return None if chosen in (None, LATEST_OPTION) else chosen
+def year_choice(label: str, years: list[int], *, key: str, index: int = 0, container=None) -> int:
+    """A page's own fiscal-year picker (URL ?<key>=2024, whatever the Western-years setting shows)."""
+    labels = {str(y): fy(y) for y in years}
+    return int(id_picker(label, labels, key=key, default=str(years[index]), container=container))
 
 
 def settings_summary(plan: dict | None = None, year: int | None = None) -> str:
@@ -513,14 +524,9 @@ def settings_summary(plan: dict | None = None, year: int | None = None) -> str:
     return "｜".join(parts)
 
 
-SHARED_KEYS = (ENTITY, PLAN, YEAR, METHOD, WESTERN, PRESENT, *BAND_KEYS.values())
-
-
 def link_params(**extra) -> dict[str, str]:
-    """The shared filters now in the URL plus `extra`: for links to another page that keep the view."""
-    params = {k: st.query_params[k] for k in SHARED_KEYS if k in st.query_params}
-    params.update({k: str(v) for k, v in extra.items() if v is not None})
-    return params
+    """The shared filters plus `extra`: for links to another page that keep the view."""
+    return {**filters().to_url(), **{k: str(v) for k, v in extra.items() if v is not None}}
 
 
 def open_kpi(kpi_id: str) -> None:

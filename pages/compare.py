@@ -126,8 +126,8 @@ with tab_years:
             plan = ui.plan_picker(entity, only_with_kpis=True, container=c2)
             years = views.fiscal_years(ui.run("plan_years", plan=plan["plan_id"])) if plan else []
             if len(years) >= 2:
-                ya = ui.fy_selectbox("前の年度（A）", years, index=1, key="ya", container=c3)
-                yb = ui.fy_selectbox("後の年度（B）", years, index=0, key="yb", container=c4)
+                ya = ui.year_choice("前の年度（A）", years, index=1, key="ya", container=c3)
+                yb = ui.year_choice("後の年度（B）", years, index=0, key="yb", container=c4)
         if plan is None:
             st.info("KPI のある計画がありません。")
         elif len(years) < 2:

@@ -8,8 +8,6 @@ ui.page_header("指標", "この KPI で何が起きているか: 推移と見�
 
 entity, plan, year, method, bar = ui.plan_filters(allow_all=True)
 with bar:
-    if st.session_state.get("q"):
-        ui.carry_over("q", [st.session_state["q"]], default_index=-1)
     query = st.text_input("検索", key="q", bind="query-params", placeholder="例: オンライン、ｳｪﾙﾋﾞｰｲﾝｸﾞ、すたーとあっぷ",
                           help="指標名・分野・項目・施策・計画・自治体名から探します。全角/半角、ひらがな/カタカナ、"
                                "大文字/小文字は区別しません。空白で区切ると、すべての語を含む KPI に絞り込みます。")

@@ -25,10 +25,9 @@ with ui.filter_bar():
     f1, f2, f3 = st.columns([3, 2, 3])
 ap_plan = None
 if len(ap_plans) > 1:
-    ap_label = f1.selectbox("施策の計画", ap_plans, key="ap", bind="query-params")
-    ap_plan = views.initiative_plan_id(all_initiatives, ap_label)
+    ap_plan = ui.id_picker("施策の計画", ap_plans, key="ap", container=f1)
 elif len(ap_plans) == 1:
-    f1.markdown(f"**施策の計画**  \n{fmt.md(ap_plans[0])}")
+    f1.markdown(f"**施策の計画**  \n{fmt.md(next(iter(ap_plans.values())))}")
 departments = views.departments(ui.run("initiatives_list", plan=ap_plan))
 dept = f2.selectbox("担当", [ALL_DEPTS] + departments, key="dept", bind="query-params",
                     help="複数の課が担当する施策は、どの課を選んでも表示されます")
