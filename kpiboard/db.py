@@ -57,6 +57,9 @@ def connect(directory: Path | None = None) -> duckdb.DuckDBPyConnection:
     return con
 
 
+DERIVED_VIEWS = ("kpi_context",)  # queries/<name>.sql over the tables, shared by several queries
+
+
 def attach_views(con: duckdb.DuckDBPyConnection, directory: Path) -> None:
     """One view per table, built through the relation API (no path spliced into SQL text)."""
     for table, spec in schema.TABLES.items():
@@ -72,6 +75,8 @@ def attach_views(con: duckdb.DuckDBPyConnection, directory: Path) -> None:
             relation = con.sql("SELECT " + ", ".join(f"CAST(NULL AS {_sql_type(t)}) AS {c}"
                                                      for c, t in spec["columns"].items()) + " WHERE false")
         relation.create_view(table, replace=True)
+    for view in DERIVED_VIEWS:
+        con.sql(query_text(view)).create_view(view, replace=True)
 
 
 def _sql_type(dtype) -> str:

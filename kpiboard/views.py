@@ -18,10 +18,12 @@ import datetime
 from dataclasses import dataclass
 from typing import Callable
 
+import pandas as pd
 import polars as pl
 
 from . import citations, comparison, schema, search, status, trajectory, tree
 from . import format as fmt
+from .parsing import format_value
 from .charts.initiatives import budget_segments
 
 Run = Callable[..., pl.DataFrame]  # a named query by name and parameters (ui.run, or db.run bound to a connection)
@@ -303,6 +305,80 @@ def history_table(history: pl.DataFrame, western: bool = False) -> pl.DataFrame:
         fmt.fiscal_year("fiscal_year", western).alias("年度"),
         pl.col("old_original_text").alias("変更前"), pl.col("new_original_text").alias("変更後"),
         pl.col("file_name").alias("ファイル"), pl.col("user_name").alias("取込者"))
+
+
+# ---------------------------------------------------------------------------------------------
+# データ取込
+
+IMPORT_ROWS_SHOWN = 2000  # rows of errors or warnings a preview lists (colouring huge tables makes the page slow)
+
+
+def import_issues(issues) -> pl.DataFrame:
+    """An import's errors or warnings (kpiboard.importer Issue), the first IMPORT_ROWS_SHOWN."""
+    return pl.DataFrame([{"ファイル": i.file, "シート": i.sheet, "行": i.row, "列": i.column, "内容": i.message}
+                         for i in issues[:IMPORT_ROWS_SHOWN]],
+                        schema={"ファイル": pl.Utf8, "シート": pl.Utf8, "行": pl.Int64, "列": pl.Utf8, "内容": pl.Utf8})
+
+
+def import_history_table(history: pl.DataFrame, western: bool = False) -> pl.DataFrame:
+    """What imports replaced, newest first: when, who, which file, and the value before and after."""
+    return history.select(
+        pl.col("changed_at").str.slice(0, 19).str.replace("T", " ").alias("日時"), pl.col("user_name").alias("取込者"),
+        pl.col("file_name").alias("ファイル"), pl.col("entity").alias("自治体"), pl.col("kpi_name").alias("指標名"),
+        _value_kind().alias("種別"), fmt.fiscal_year("fiscal_year", western).alias("年度"),
+        pl.col("old_original_text").alias("以前の値（原文）"), fmt.value("old_value", pl.col("unit")).alias("以前の値"),
+        pl.col("new_original_text").alias("新しい値（原文）"), fmt.value("new_value", pl.col("unit")).alias("新しい値"))
+
+
+def import_problems(result) -> tuple[dict[tuple, str], dict[tuple, list[str]]]:
+    """(file, sheet, row, column) → "error" or "warning" (an error outranks a warning), and
+    (file, sheet, row) → the row's messages marked ✕ / △: what the preview colours and lists."""
+    levels: dict[tuple, str] = {}
+    messages: dict[tuple, list[str]] = {}
+    for level, issues in (("error", result.errors), ("warning", result.warnings)):
+        for i in issues:
+            if i.row:
+                levels.setdefault((i.file, i.sheet, i.row, i.column), level)
+                messages.setdefault((i.file, i.sheet, i.row), []).append(("✕ " if level == "error" else "△ ") + i.message)
+    return levels, messages
+
+
+def import_values(result, fy: Callable[[int | None], str]) -> tuple[pd.DataFrame, list[tuple]]:
+    """The values a preview read (the first IMPORT_ROWS_SHOWN), and each row's cell (file, sheet, row, column).
+    A pandas frame: the preview colours its cells through pandas' Styler."""
+    from .importer import STATUS_JA
+
+    shown = result.observations[:IMPORT_ROWS_SHOWN]
+    frame = pd.DataFrame([{
+        "状態": STATUS_JA[o["status"]], "指標名": o["kpi_name"], "種別": schema.VALUE_KIND_JA[o["value_kind"]],
+        "年度": fy(o["fiscal_year"]) + ("" if o["year_type"] == "fiscal" else f"／{o['year_text']}"),
+        "原文": o["original_text"], "読み取った値": format_value(o["value"], o["unit"] or ""),
+        "修飾": o["qualifier"], "備考": o["note"],
+        "以前の値": "" if o["old_original_text"] is None else o["old_original_text"],
+        "自治体": o["entity"], "計画": o["plan"],
+        "場所": o["file"] + (f" ／ {o['sheet']}" if o["sheet"] else "") + f" {o['row']}行目「{o['column']}」列",
+    } for o in shown])
+    return frame, [(o["file"], o["sheet"], o["row"], o["column"]) for o in shown]
+
+
+def import_kpis(result) -> pl.DataFrame:
+    """The KPIs a preview read (new, updated or unchanged), the first IMPORT_ROWS_SHOWN."""
+    from .importer import STATUS_JA
+
+    return pl.DataFrame([{
+        "状態": STATUS_JA[k["status"]], "自治体": k["entity"], "計画": k["plan"], "分野": k["area"],
+        "項目": k["item_code"], "指標名": k["kpi_name"], "単位": k["unit"],
+        "方向": schema.DIRECTION_JA.get(k["direction"], k["direction"]) + ("（推定）" if k["direction_inferred"] else ""),
+        "累計": "累計" if k["cumulative"] else "", "出典": k["source"],
+    } for k in result.kpis[:IMPORT_ROWS_SHOWN]])
+
+
+def import_sheet(preview, messages: dict[tuple, list[str]]) -> tuple[pd.DataFrame, list[str]]:
+    """A sheet as uploaded (its first rows) with each row's problems, and the column names shown
+    (a repeated header numbered, so every column is there)."""
+    headers = [h if preview.headers.count(h) == 1 else f"{h}（{i + 1}）" for i, h in enumerate(preview.headers)]
+    rows = [[r, " / ".join(messages.get((preview.file, preview.sheet, r), []))] + cells for r, cells in preview.rows]
+    return pd.DataFrame(rows, columns=["行", "問題"] + headers), headers
 
 
 # ---------------------------------------------------------------------------------------------
@@ -659,13 +735,10 @@ def region_cards(examples: pl.DataFrame, evaluated: pl.DataFrame, western: bool 
 LINK_BASIS = tree.BASIS_LABELS  # how an initiative–KPI link is known: 文書に記載 / 読み取り
 
 
-def initiative_plans(initiatives: pl.DataFrame) -> list[str]:
-    """The plans (names) the initiatives belong to, in the query's order."""
-    return initiatives.select("plan_id", "plan").unique(maintain_order=True)["plan"].to_list()
-
-
-def initiative_plan_id(initiatives: pl.DataFrame, plan: str) -> str:
-    return initiatives.filter(pl.col("plan") == plan)["plan_id"][0]
+def initiative_plans(initiatives: pl.DataFrame) -> dict[str, str]:
+    """plan_id → name of the plans the initiatives belong to, in the query's order."""
+    plans = initiatives.select("plan_id", "plan").unique(maintain_order=True)
+    return dict(zip(plans["plan_id"], plans["plan"]))
 
 
 def departments(initiatives: pl.DataFrame) -> list[str]:

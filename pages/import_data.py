@@ -2,19 +2,16 @@
 import hashlib
 
 import pandas as pd
-import polars as pl
 import streamlit as st
 
-from kpiboard import importer, schema, store, ui
+from kpiboard import importer, store, ui, views
 from kpiboard import format as fmt
 from kpiboard.importer_template import TEMPLATE_FILE_NAME, template_xlsx_bytes
-from kpiboard.parsing import format_value
 
 ERROR_CSS = "background-color: #F8D7DA; color: #842029; font-weight: bold"
 WARNING_CSS = "background-color: #FFF3CD"
 STATUS_CSS = {"新規": "background-color: #D1E7DD", "更新": "background-color: #FFE5B4", "変更なし": "color: #6C757D"}
 MB = 1024 * 1024
-SHOWN_ROWS = 2000  # rows a preview table shows (colouring cells of huge tables makes the page slow)
 LOCAL_USER = "ローカル利用者"
 
 ui.page_header("データ取込", "Excel・CSV の KPI シートを読み込み、読み取り結果を確かめてから取り込みます。"
@@ -42,12 +39,6 @@ if ui.data_directory() == store.EMBEDDED_DATA_DIR:
                "運用では環境変数 KPIBOARD_DATA_DIR で別のデータディレクトリを指定してください。")
 
 
-def issues_frame(issues) -> pl.DataFrame:
-    return pl.DataFrame([{"ファイル": i.file, "シート": i.sheet, "行": i.row, "列": i.column, "内容": i.message}
-                         for i in issues[:SHOWN_ROWS]], schema={"ファイル": pl.Utf8, "シート": pl.Utf8, "行": pl.Int64,
-                                                   "列": pl.Utf8, "内容": pl.Utf8})
-
-
 def show_done(done: dict) -> None:
     """What the last import changed: counts and the values it replaced (from observation_history)."""
     c = done["counts"]
@@ -61,18 +52,8 @@ def show_done(done: dict) -> None:
     st.page_link("pages/overview.py", label="概要で取り込んだ計画を見る", icon=":material/dashboard:")
 
 
-def history_table(frame: pl.DataFrame) -> None:
-    view = frame.select(
-        pl.col("changed_at").str.slice(0, 19).str.replace("T", " ").alias("日時"), pl.col("user_name").alias("取込者"), pl.col("file_name").alias("ファイル"),
-        pl.col("entity").alias("自治体"), pl.col("kpi_name").alias("指標名"),
-        pl.col("value_kind").replace_strict(schema.VALUE_KIND_JA, default=pl.col("value_kind")).alias("種別"),
-        ui.fy_expr("fiscal_year").alias("年度"),
-        pl.col("old_original_text").alias("以前の値（原文）"),
-        fmt.value("old_value", pl.col("unit")).alias("以前の値"),
-        pl.col("new_original_text").alias("新しい値（原文）"),
-        fmt.value("new_value", pl.col("unit")).alias("新しい値"),
-    )
-    st.dataframe(view, hide_index=True, width="stretch")
+def history_table(frame) -> None:
+    st.dataframe(views.import_history_table(frame, ui.western_years()), hide_index=True, width="stretch")
     ui.source_caption("取込履歴（observation_history: 日時・ファイル名・取込者）")
 
 
@@ -124,35 +105,19 @@ cols[5].metric("エラー", f"{counts['errors']} 件")
 if result.errors:
     st.error(f"エラーが {len(result.errors)} 件あります。元のファイルを直してから、もう一度選んでください。"
              "このままでは何も取り込みません。", icon=":material/error:")
-    st.dataframe(issues_frame(result.errors), hide_index=True, width="stretch", key="import_errors")
+    st.dataframe(views.import_issues(result.errors), hide_index=True, width="stretch", key="import_errors")
 if result.warnings:
     st.warning(f"警告が {len(result.warnings)} 件あります（推定した内容・新しく登録するもの）。確かめてから取り込んでください。",
                icon=":material/warning:")
     with st.expander("警告の一覧", expanded=not result.errors):
-        st.dataframe(issues_frame(result.warnings), hide_index=True, width="stretch", key="import_warnings")
+        st.dataframe(views.import_issues(result.warnings), hide_index=True, width="stretch", key="import_warnings")
 
-# cell → the worst problem there, for highlighting
-levels: dict[tuple, str] = {}
-messages: dict[tuple, list[str]] = {}
-for level, issues in (("error", result.errors), ("warning", result.warnings)):
-    for i in issues:
-        if i.row:
-            levels.setdefault((i.file, i.sheet, i.row, i.column), level)  # an error outranks a warning
-            messages.setdefault((i.file, i.sheet, i.row), []).append(("✕ " if level == "error" else "△ ") + i.message)
+levels, messages = views.import_problems(result)  # cell → its worst problem; row → its messages
 
 tab_values, tab_kpis, tab_sheet = st.tabs(["読み取った値", "指標", "元の表（問題のあるセルに色）"])
 with tab_values:
     if result.observations:
-        obs = pd.DataFrame([{
-            "状態": importer.STATUS_JA[o["status"]], "指標名": o["kpi_name"],
-            "種別": schema.VALUE_KIND_JA[o["value_kind"]], "年度": ui.fy(o["fiscal_year"]) + ("" if o["year_type"] == "fiscal" else f"／{o['year_text']}"),
-            "原文": o["original_text"], "読み取った値": format_value(o["value"], o["unit"] or ""),
-            "修飾": o["qualifier"], "備考": o["note"],
-            "以前の値": "" if o["old_original_text"] is None else o["old_original_text"],
-            "自治体": o["entity"], "計画": o["plan"],
-            "場所": o["file"] + (f" ／ {o['sheet']}" if o["sheet"] else "") + f" {o['row']}行目「{o['column']}」列",
-        } for o in result.observations[:SHOWN_ROWS]])
-        keys = [(o["file"], o["sheet"], o["row"], o["column"]) for o in result.observations[:SHOWN_ROWS]]
+        obs, keys = views.import_values(result, ui.fy)
 
         def highlight(frame: pd.DataFrame) -> pd.DataFrame:
             css = pd.DataFrame("", index=frame.index, columns=frame.columns)
@@ -163,20 +128,15 @@ with tab_values:
             return css
 
         st.dataframe(obs.style.apply(highlight, axis=None), hide_index=True, width="stretch", key="import_values")
-        shown = "" if len(result.observations) <= SHOWN_ROWS else f"先頭 {SHOWN_ROWS:,} 件を表示（全 {len(result.observations):,} 件）。"
+        shown = ("" if len(result.observations) <= views.IMPORT_ROWS_SHOWN
+                 else f"先頭 {views.IMPORT_ROWS_SHOWN:,} 件を表示（全 {len(result.observations):,} 件）。")
         st.caption(shown + "「読み取った値」は円・人などの基本単位（% はそのまま）。黄色: 警告のあるセル。")
         ui.source_caption("アップロードしたファイル（各行の「ファイル」「シート」「行」「列」）")
     else:
         st.caption("読み取れた値はありません。")
 with tab_kpis:
     if result.kpis:
-        kp = pl.DataFrame([{
-            "状態": importer.STATUS_JA[k["status"]], "自治体": k["entity"], "計画": k["plan"], "分野": k["area"],
-            "項目": k["item_code"], "指標名": k["kpi_name"], "単位": k["unit"],
-            "方向": schema.DIRECTION_JA.get(k["direction"], k["direction"]) + ("（推定）" if k["direction_inferred"] else ""),
-            "累計": "累計" if k["cumulative"] else "", "出典": k["source"],
-        } for k in result.kpis[:SHOWN_ROWS]])
-        st.dataframe(kp, hide_index=True, width="stretch", key="import_kpis")
+        st.dataframe(views.import_kpis(result), hide_index=True, width="stretch", key="import_kpis")
         ui.source_caption("アップロードしたファイル（各行の「出典」列）")
     else:
         st.caption("読み取れた指標はありません。")
@@ -185,9 +145,7 @@ with tab_sheet:
         labels = [f"{p.file}" + (f" ／ {p.sheet}" if p.sheet else "") for p in result.previews]
         pick = st.selectbox("シート", range(len(labels)), format_func=labels.__getitem__, key="import_sheet")
         pv = result.previews[pick]
-        headers = [h if pv.headers.count(h) == 1 else f"{h}（{i + 1}）" for i, h in enumerate(pv.headers)]
-        grid = pd.DataFrame([[r, " / ".join(messages.get((pv.file, pv.sheet, r), []))] + cells for r, cells in pv.rows],
-                            columns=["行", "問題"] + headers)
+        grid, headers = views.import_sheet(pv, messages)
         bad_headers = {h: levels.get((pv.file, pv.sheet, pv.header_row, h)) for h in pv.headers}
 
         def mark(frame: pd.DataFrame) -> pd.DataFrame:
@@ -234,7 +192,7 @@ if clicked:
         status.update(label="完了" if done.written else "取り込めませんでした", state="complete" if done.written else "error")
     if done.errors:
         st.error("取り込めませんでした。データは取込前のままです。", icon=":material/error:")
-        st.dataframe(issues_frame(done.errors), hide_index=True, width="stretch")
+        st.dataframe(views.import_issues(done.errors), hide_index=True, width="stretch")
     elif not done.written:
         st.info("登録済みのデータと同じため、何も変わりませんでした。")
     else:

@@ -5,16 +5,9 @@
 --   $value_kinds (list of baseline|target|actual|estimate), $fy_from, $fy_to (fiscal years)
 -- With a value-kind or fiscal-year filter, only KPIs with at least one matching observation are kept.
 WITH k AS (
-    SELECT k.*, p.name AS plan, e.entity_id, e.name AS entity, e.entity_type, a.area_name
-    FROM kpis k
-    JOIN plans p ON p.plan_id = k.plan_id
-    JOIN entities e ON e.entity_id = p.entity_id
-    LEFT JOIN areas a ON a.plan_id = k.plan_id AND a.area_code = k.area_code
-    WHERE ($entity IS NULL OR e.entity_id = $entity)
-      AND ($plan IS NULL OR p.plan_id = $plan)
-      AND ($area IS NULL OR k.area_code = $area)
-      AND ($text IS NULL OR contains(lower(concat_ws(' ', k.kpi_name, k.statement, k.measure, k.item_code,
-                                                     a.area_name, p.name, e.name, k.kpi_id)), lower($text)))
+    SELECT * FROM kpi_context
+    WHERE ($entity IS NULL OR entity_id = $entity) AND ($plan IS NULL OR plan_id = $plan)
+      AND ($area IS NULL OR area_code = $area) AND ($text IS NULL OR contains(search_text, lower($text)))
 ),
 o AS (
     SELECT o.kpi_id, count(*) AS observation_count

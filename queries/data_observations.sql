@@ -1,16 +1,9 @@
 -- データ: the observations (基準値・目標値・実績値・見込み) that match the filters of the データ page,
 -- with the original text beside the parsed value. Same parameters as data_kpis.sql.
 WITH k AS (
-    SELECT k.*, p.name AS plan, e.entity_id, e.name AS entity, e.entity_type, a.area_name
-    FROM kpis k
-    JOIN plans p ON p.plan_id = k.plan_id
-    JOIN entities e ON e.entity_id = p.entity_id
-    LEFT JOIN areas a ON a.plan_id = k.plan_id AND a.area_code = k.area_code
-    WHERE ($entity IS NULL OR e.entity_id = $entity)
-      AND ($plan IS NULL OR p.plan_id = $plan)
-      AND ($area IS NULL OR k.area_code = $area)
-      AND ($text IS NULL OR contains(lower(concat_ws(' ', k.kpi_name, k.statement, k.measure, k.item_code,
-                                                     a.area_name, p.name, e.name, k.kpi_id)), lower($text)))
+    SELECT * FROM kpi_context
+    WHERE ($entity IS NULL OR entity_id = $entity) AND ($plan IS NULL OR plan_id = $plan)
+      AND ($area IS NULL OR area_code = $area) AND ($text IS NULL OR contains(search_text, lower($text)))
 )
 SELECT k.entity, k.plan, k.area_name, k.item_code, k.kpi_id, k.kpi_name,
        o.value_kind, o.fiscal_year, o.year_text, o.value, coalesce(o.unit, k.unit) AS unit, o.qualifier,

@@ -118,17 +118,25 @@ def k_random_bytes(rng: random.Random, c: Corpus) -> tuple[str, bytes]:
     return "random" + ext, head + rng.randbytes(rng.randint(0, 4000))
 
 
-def k_truncated_xlsx(rng, c):
-    name, data = rng.choice(sorted(c.xlsxs.items()))
+def _truncated(rng, files: dict[str, bytes]) -> tuple[str, bytes]:
+    name, data = rng.choice(sorted(files.items()))
     return "truncated_" + name, data[:rng.randint(1, len(data) - 1)]
 
 
-def k_bitflip_xlsx(rng, c):
-    name, data = rng.choice(sorted(c.xlsxs.items()))
+def _flipped(rng, files: dict[str, bytes], flips: list[int]) -> tuple[str, bytes]:
+    name, data = rng.choice(sorted(files.items()))
     buf = bytearray(data)
-    for _ in range(rng.choice([1, 1, 2, 4, 16, 64])):
+    for _ in range(rng.choice(flips)):
         buf[rng.randrange(len(buf))] ^= 1 << rng.randrange(8)
     return "flipped_" + name, bytes(buf)
+
+
+def k_truncated_xlsx(rng, c):
+    return _truncated(rng, c.xlsxs)
+
+
+def k_bitflip_xlsx(rng, c):
+    return _flipped(rng, c.xlsxs, [1, 1, 2, 4, 16, 64])
 
 
 def k_mutated_sheet_xml(rng, c):
@@ -151,16 +159,11 @@ def k_mutated_sheet_xml(rng, c):
 
 
 def k_truncated_csv(rng, c):
-    name, data = rng.choice(sorted(c.csvs.items()))
-    return "truncated_" + name, data[:rng.randint(1, len(data) - 1)]
+    return _truncated(rng, c.csvs)
 
 
 def k_bitflip_csv(rng, c):
-    name, data = rng.choice(sorted(c.csvs.items()))
-    buf = bytearray(data)
-    for _ in range(rng.choice([1, 2, 8, 32])):
-        buf[rng.randrange(len(buf))] ^= 1 << rng.randrange(8)
-    return "flipped_" + name, bytes(buf)
+    return _flipped(rng, c.csvs, [1, 2, 8, 32])
 
 
 def k_zip_bomb(rng, c):

@@ -8,12 +8,13 @@ from kpiboard import db, schema, store
 def test_a_dollar_word_in_a_comment_is_not_a_parameter(monkeypatch, tmp_path):
     (tmp_path / "commented.sql").write_text("-- costs in $yen are not bound\nSELECT $n AS n, '$text' AS s\n",
                                             encoding="utf-8")
+    con = db.connect(store.EMBEDDED_DATA_DIR)  # its views read queries/ (kpi_context.sql)
     monkeypatch.setattr(db, "QUERIES_DIR", tmp_path)
     db.query_text.cache_clear()
     db._param_names.cache_clear()
     try:
         assert db.default_params("commented") == {"n": None}
-        assert db.run("commented", db.connect(store.EMBEDDED_DATA_DIR), n=3).row(0) == (3, "$text")
+        assert db.run("commented", con, n=3).row(0) == (3, "$text")
     finally:
         db.query_text.cache_clear()
         db._param_names.cache_clear()

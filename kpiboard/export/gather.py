@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .. import citations, db, status, store, trajectory
+from .. import citations, db, status, store, trajectory, views
 from ..settings import SettingError
 from .report import NO_AREA, AreaSection, ExportError, Report
 
@@ -65,7 +65,7 @@ def build_report(plan: str, entity: str | None = None, year: int | None = None, 
         source_heads=source_heads, expected_paths=paths,
     )
     report.areas = _areas(evaluated, plan_rows.filter(pl.col("area_code").is_not_null()))
-    report.attention = status.attention(evaluated, limit=None)  # marked and ranked by evaluate.sql
+    report.attention = views.attention(evaluated, limit=None)  # 概要's list, every KPI of it
     return report
 
 

@@ -9,7 +9,7 @@ from typing import Callable
 
 import polars as pl
 
-from .. import citations, status
+from .. import citations, status, views
 from ..eras import format_fiscal_year
 from ..parsing import format_value
 
@@ -95,10 +95,8 @@ class Report:
     def fy(self, value) -> str:
         return format_fiscal_year(value, western_only=self.western_years) if value is not None else "―"
     def status_counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(status.statuses(self.method), 0)
-        for s in self.evaluated["status"].to_list():
-            counts[s] = counts.get(s, 0) + 1
-        return counts
+        """KPIs per status in the method's order, zeros included: the counts 概要 shows (kpiboard.views)."""
+        return dict(views.status_counts(self.evaluated, self.method))
 
     @property
     def sources(self) -> list[str]:
