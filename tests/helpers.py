@@ -50,16 +50,30 @@ def evaluate(directory: Path, **params) -> dict[str, dict]:
     return {row["kpi_id"]: row for row in frame.to_dicts()}
 
 
-def run_app(page: str | None = None, **query):
-    """AppTest of app.py with URL parameters, optionally switched to one page file."""
+def app_test(page: str | None = None, *, settings: dict | None = None, **query):
+    """The one AppTest harness: app.py as a user opens it, every run of it without an exception.
+
+    page: a page file app.py registers ("pages/regions.py"), switched to after app.py's first run; None stays
+    on the start page (概要).
+    settings: app-wide settings changed the way a user changes them, through their sidebar widget, before
+    the page opens: {"western_years": True} (a toggle), {"band_on_track": 0.8} (a number input).
+    query: URL parameters, as in a link (?view=予算&initiative=…), there from app.py's first run on."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(store.PACKAGE_ROOT / "app.py"), default_timeout=60)
     for k, v in query.items():
         at.query_params[k] = v
-    at.run()
+    _no_exception(at.run())
+    for name, value in (settings or {}).items():
+        widget = at.toggle(key=name) if isinstance(value, bool) else at.number_input(key=name)
+        _no_exception(widget.set_value(value).run())
     if page:
-        at.switch_page(page).run()
+        _no_exception(at.switch_page(page).run())
+    return at
+
+
+def _no_exception(at):
+    assert not at.exception, at.exception[0].message
     return at
 
 

@@ -2,7 +2,7 @@
 import pytest
 
 from kpiboard.synth import SynthSpec, write_synthetic
-from helpers import run_app
+from helpers import app_test
 from kpiboard.store import PACKAGE_ROOT as ROOT
 
 import re
@@ -27,7 +27,7 @@ def synthetic_dir(tmp_path_factory):
 @pytest.mark.parametrize("page", PAGES)
 def test_page_runs_on_embedded_data(page, monkeypatch):
     monkeypatch.delenv("KPIBOARD_DATA_DIR", raising=False)
-    at = run_app(page)
+    at = app_test(page)
     assert not at.exception
     assert not any("合成データ" in w.value for w in at.warning)
 
@@ -35,15 +35,17 @@ def test_page_runs_on_embedded_data(page, monkeypatch):
 @pytest.mark.parametrize("page", PAGES)
 def test_page_runs_on_synthetic_data_with_banner(page, monkeypatch, synthetic_dir):
     monkeypatch.setenv("KPIBOARD_DATA_DIR", str(synthetic_dir))
-    at = run_app(page)
+    at = app_test(page)
     assert not at.exception
     assert any("合成データ" in w.value for w in at.warning)
 
 
 def test_overview_counts_statuses_of_the_chosen_plan(monkeypatch):
     monkeypatch.delenv("KPIBOARD_DATA_DIR", raising=False)
-    at = run_app()
-    assert "富山県成長戦略" in at.selectbox(key="plan").value
-    at.selectbox(key="plan").select(next(o for o in at.selectbox(key="plan").options if "熊本" in o)).run()
+    at = app_test()
+    picker = at.selectbox(key="plan")
+    assert picker.value == "toyama-growth" and "富山県成長戦略" in picker.options[picker.index]
+    picker.select("region-kumamoto-vision").run()
+    assert at.query_params["plan"] == "region-kumamoto-vision"  # the id, not the label
     achieved = next(m for m in at.metric if "達成" in m.label)
     assert achieved.value == "1 件"

@@ -4,7 +4,7 @@ import json
 import polars as pl
 import pytest
 
-from helpers import make_data_dir, run_app
+from helpers import app_test, make_data_dir
 from kpiboard import comparison, db, status, tilemap, trajectory
 from kpiboard.synth import SynthSpec, write_synthetic
 
@@ -36,12 +36,6 @@ def worked_example(monkeypatch, tmp_path):
     monkeypatch.setenv("KPIBOARD_DATA_DIR", str(tmp_path))
 
 
-def run(page=None, **query):
-    at = run_app(page, **query)
-    assert not at.exception, at.exception[0].message
-    return at
-
-
 def metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
@@ -53,8 +47,8 @@ def chart_spec(at, index=0) -> dict:
 # ---- 概要 ------------------------------------------------------------------------------------
 
 def test_overview_opens_populated_on_toyama_growth_strategy(embedded):
-    at = run()
-    assert at.selectbox(key="plan").value == "富山県｜富山県成長戦略"
+    at = app_test()
+    assert at.selectbox(key="plan").value == "toyama-growth"
     m = metrics(at)
     # the seeds stop at their baselines; the DCI score has a published FY2022 actual (21.7 ≥ 20 → 達成)
     assert m["－ 判定不能"] == "10 件" and m["◎ 達成"] == "1 件"
@@ -69,26 +63,26 @@ def test_overview_opens_populated_on_toyama_growth_strategy(embedded):
 
 
 def test_overview_entity_filter_narrows_the_plans(embedded):
-    at = run(entity="熊本連携中枢都市圏")
+    at = app_test(entity="熊本連携中枢都市圏")
     assert at.selectbox(key="plan").options == [KUMAMOTO]
     assert metrics(at)["◎ 達成"] == "1 件"
     assert at.selectbox(key="year").options == ["最新の実績年度", "H30（2018）"]
 
 
 def test_overview_abnf_method_counts_a_b_n_f(embedded):
-    at = run(method="A/B/N/F方式（国）")
+    at = app_test(method="A/B/N/F方式（国）")
     m = metrics(at)
     assert set(m) >= {status.label(s) for s in status.ABNF_STATUSES}
     assert sum(int(m[status.label(s)].split()[0]) for s in status.ABNF_STATUSES) == 11
 
 
 def test_overview_plan_without_kpis_points_to_initiatives(embedded):
-    at = run(plan="富山県｜富山県 重点政策Ⅳ「超」効率的な自治体運営（進捗 R6.11）")
+    at = app_test(plan="富山県｜富山県 重点政策Ⅳ「超」効率的な自治体運営（進捗 R6.11）")
     assert any("KPI がありません" in i.value for i in at.info)
 
 
 def test_overview_lists_worst_kpis_first_on_synthetic_data(synthetic):
-    at = run()
+    at = app_test()
     opened = [b for b in at.button if b.key and b.key.startswith("open_")]
     assert opened, "synthetic plans have KPIs behind schedule"
     first_badge = next(m.value for m in at.markdown if "kpi-status" in m.value)
@@ -96,42 +90,42 @@ def test_overview_lists_worst_kpis_first_on_synthetic_data(synthetic):
 
 
 def test_western_years_setting_changes_every_year_label(embedded):
-    era = metrics(run(plan=KUMAMOTO))["最新の実績年度"]
-    western = metrics(run(plan=KUMAMOTO, western_years="true"))["最新の実績年度"]
+    era = metrics(app_test(plan=KUMAMOTO))["最新の実績年度"]
+    western = metrics(app_test(plan=KUMAMOTO, western_years="true"))["最新の実績年度"]
     assert (era, western) == ("H30（2018）", "2018")
 
 
 def test_a_year_link_works_in_either_year_notation(embedded):
     for year, western in (("H30（2018）", "true"), ("2018", None), ("2018", "true")):
         query = {"plan": KUMAMOTO, "year": year} | ({"western_years": western} if western else {})
-        assert run(**query).selectbox(key="year").value == 2018, query
+        assert app_test(**query).selectbox(key="year").value == 2018, query
 
 
 def test_band_settings_change_the_status(worked_example):
-    assert metrics(run())["△ 概ね順調"] == "1 件"  # r = 0.83 ≥ 0.8
-    stricter = metrics(run(b2="0.85"))
+    assert metrics(app_test())["△ 概ね順調"] == "1 件"  # r = 0.83 ≥ 0.8
+    stricter = metrics(app_test(b2="0.85"))
     assert stricter["△ 概ね順調"] == "0 件" and stricter["▲ やや遅れ"] == "1 件"
 
 
 def test_bands_out_of_order_fall_back_to_the_defaults_and_say_so(worked_example):
-    at = run(b1="0.5", b2="0.9")
+    at = app_test(b1="0.5", b2="0.9")
     assert any("既定値" in e.value for e in at.error)
     assert metrics(at)["△ 概ね順調"] == "1 件"
 
 
 def test_presentation_mode_folds_filters_and_offers_an_exit(embedded):
-    at = run(present="true")
+    at = app_test(present="true")
     assert [e.label for e in at.expander][:1] == ["表示条件を変更"]
     assert not at.caption or all("行を選ぶと" not in c.value for c in at.caption)
     at.button(key="leave_presentation").click().run()
-    assert at.session_state["present"] is False
+    assert "present" not in at.query_params and "表示条件を変更" not in [e.label for e in at.expander]
     assert not any(b.key == "leave_presentation" for b in at.button)
 
 
 # ---- 指標 ------------------------------------------------------------------------------------
 
 def test_indicator_opens_the_kpi_in_the_url_with_the_change_needed(embedded):
-    at = run("pages/indicator.py", kpi="toyama-growth:4-1")
+    at = app_test("pages/indicator.py", kpi="toyama-growth:4-1")
     assert [s.value for s in at.subheader] == ["製造業における付加価値率の全国順位"]
     # rank 12 (2020) → 10 (2026): two places in six years
     assert any("目標達成に必要な変化: 年 -0.33位" in m.value for m in at.markdown)
@@ -141,19 +135,19 @@ def test_indicator_opens_the_kpi_in_the_url_with_the_change_needed(embedded):
 
 
 def test_indicator_search_ignores_width_and_kana(embedded):
-    at = run("pages/indicator.py", q="ｼﾞｮﾌﾞちゃれんじ")
+    at = app_test("pages/indicator.py", q="ｼﾞｮﾌﾞちゃれんじ")
     picker = at.selectbox(key="_kpi_pick")
     assert len(picker.options) == 1 and "ジョブチャレンジ" in picker.options[0]
     assert at.subheader[0].value.startswith("ジョブチャレンジ")
 
 
 def test_indicator_search_without_hits_says_so(embedded):
-    at = run("pages/indicator.py", q="存在しない指標")
+    at = app_test("pages/indicator.py", q="存在しない指標")
     assert any("一致する KPI はありません" in i.value for i in at.info)
 
 
 def test_indicator_worked_example_pace_projection_and_expected_path(worked_example):
-    at = run("pages/indicator.py")
+    at = app_test("pages/indicator.py")
     text = " ".join(m.value for m in at.markdown)
     assert "年 +25人" in text  # (200 − 150) / (2025 − 2023)
     assert "これまでのペース: 年 +16.7人" in text  # (150 − 100) / 3
@@ -169,7 +163,7 @@ def test_indicator_interim_target_path_passes_the_interim_target(monkeypatch, tm
     make_data_dir(tmp_path, [{"kpi_id": "k1", "kpi_name": "利用者数", "unit": "人", "obs": [
         ("baseline", 2020, 100.0), ("target", 2023, 120.0), ("target", 2025, 200.0), ("actual", 2023, 120.0)]}])
     monkeypatch.setenv("KPIBOARD_DATA_DIR", str(tmp_path))
-    at = run("pages/indicator.py")
+    at = app_test("pages/indicator.py")
     assert any("順調" in m.value for m in at.markdown)
     path = next(t for t in chart_spec(at)["data"] if t["name"] == "期待される推移")
     assert dict(zip(path["x"], path["y"]))[2023] == pytest.approx(120.0)
@@ -183,10 +177,10 @@ def test_no_baseline_kpi_starts_from_its_earliest_actual_and_says_so(monkeypatch
          "obs": [("target", 2026, 10.0), ("actual", 2022, 2.0), ("actual", 2023, 4.0)]},
         {"kpi_id": "k2", "kpi_name": "未登録の指標", "unit": "人", "obs": [("baseline", 2020, 1.0), ("target", 2025, 2.0)]}])
     monkeypatch.setenv("KPIBOARD_DATA_DIR", str(tmp_path))
-    at = run("pages/indicator.py", kpi="k1")
+    at = app_test("pages/indicator.py", kpi="k1")
     assert "基準値なし: R4（2022） の実績を起点に判定" in " ".join(c.value for c in at.caption)
     assert metrics(at)["進捗率"] == "100%"
-    overview = run()
+    overview = app_test()
     listing = next(d.value for d in overview.dataframe if "判定" in d.value.columns and "指標名" in d.value.columns)
     by_name = dict(zip(listing["指標名"], listing["判定"]))
     assert by_name["大学発ベンチャー数"] == "○ 順調"
@@ -194,7 +188,7 @@ def test_no_baseline_kpi_starts_from_its_earliest_actual_and_says_so(monkeypatch
 
 
 def test_indicator_status_filter_on_synthetic_data(synthetic):
-    at = run("pages/indicator.py", st="遅れ")
+    at = app_test("pages/indicator.py", st="遅れ")
     options = at.selectbox(key="_kpi_pick").options
     assert options and all(o.startswith("×") for o in options)
     assert at.query_params["st"] == ["遅れ"] or at.query_params["st"] == "遅れ"
@@ -204,13 +198,13 @@ def test_indicator_status_filter_on_synthetic_data(synthetic):
 
 def test_compare_degrades_gracefully_on_embedded_data(embedded):
     # 富山県 and 福島県 each have a KPI judged on a published actual, but no indicator in common
-    at = run("pages/compare.py")
+    at = app_test("pages/compare.py")
     assert any("都道府県 2 件を比較" in c.value for c in at.caption)
     assert any("共通の指標" in i.value for i in at.info)
 
 
 def test_compare_ranks_and_maps_every_prefecture_with_one_highlighted(synthetic):
-    at = run("pages/compare.py", hl="岩手県（合成）")
+    at = app_test("pages/compare.py", hl="岩手県（合成）")
     specs = [chart_spec(at, i) for i in range(len(at.get("plotly_chart")))]
     ranking = next(s for s in specs if "ランキング" in s["layout"]["title"]["text"])
     assert len(ranking["data"][0]["y"]) == 5
@@ -221,7 +215,7 @@ def test_compare_ranks_and_maps_every_prefecture_with_one_highlighted(synthetic)
 
 
 def test_compare_same_indicator_plot_uses_the_shared_indicator(synthetic):
-    at = run("pages/compare.py")
+    at = app_test("pages/compare.py")
     assert at.selectbox(key="_ind_pick").options
     lines = next(s for s in (chart_spec(at, i) for i in range(len(at.get("plotly_chart"))))
                  if s["layout"]["title"]["text"].endswith("の推移"))
@@ -229,10 +223,10 @@ def test_compare_same_indicator_plot_uses_the_shared_indicator(synthetic):
 
 
 def test_compare_years_cross_tab_accounts_for_every_kpi(synthetic):
-    at = run("pages/compare.py", view="年度の比較")
+    at = app_test("pages/compare.py", view="年度の比較")
     m = metrics(at)
     assert sum(int(m[k].split()[0]) for k in ("改善", "悪化", "変化なし", "比較不可")) == 6
-    assert at.selectbox(key="ya").value < at.selectbox(key="yb").value
+    assert int(at.query_params.get("ya", 0) or at.selectbox(key="_ya_pick").value) < int(at.selectbox(key="_yb_pick").value)
 
 
 # ---- modules -----------------------------------------------------------------------------------
@@ -287,7 +281,7 @@ def test_attention_puts_the_furthest_behind_first(tmp_path):
 
 def test_western_years_setting_reaches_table_cells(worked_example):
     # Table cells are formatted inside polars (worker threads): the setting must still apply there.
-    at = run()
+    at = app_test()
     at.toggle(key="western_years").set_value(True).run()
     table = next(d.value for d in at.dataframe if "基準値" in d.value.columns)
     assert table["基準値"].iloc[0] == "100人（2020）"

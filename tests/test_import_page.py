@@ -3,11 +3,10 @@ without a restart; broken files are shown and nothing is stored."""
 import io
 
 import openpyxl
-from streamlit.testing.v1 import AppTest
 
 from kpiboard import importer, store
 from kpiboard.importer_template import TEMPLATE_FILE_NAME, template_xlsx_bytes
-from kpiboard.store import PACKAGE_ROOT as ROOT
+from helpers import app_test
 from test_import_helpers import embedded_copy, fixture
 
 PAGE = "pages/import_data.py"
@@ -15,11 +14,7 @@ PAGE = "pages/import_data.py"
 
 def open_page(monkeypatch, data_dir):
     monkeypatch.setenv("KPIBOARD_DATA_DIR", str(data_dir))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception
-    return at
+    return app_test(PAGE)
 
 
 def upload(at, *files):
@@ -140,7 +135,7 @@ def test_cli_import_into_an_empty_directory_shows_up_in_a_running_app(monkeypatc
     empty = tmp_path / "empty"
     empty.mkdir()
     monkeypatch.setenv("KPIBOARD_DATA_DIR", str(empty))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at = app_test()
     assert not any("さくら" in o for sb in at.selectbox for o in sb.options)
     result = importer.import_files([fixture("sakura_region_long_utf8.csv")], empty, user="cli")
     assert not result.errors

@@ -4,8 +4,8 @@ import json
 
 import polars as pl
 import pytest
-from streamlit.testing.v1 import AppTest
 
+from helpers import app_test
 from kpiboard import charts, citations, db, store, tree
 from kpiboard.synth import SynthSpec, write_synthetic
 
@@ -15,16 +15,6 @@ ROOT = store.PACKAGE_ROOT
 @pytest.fixture(autouse=True)
 def embedded(monkeypatch):
     monkeypatch.delenv("KPIBOARD_DATA_DIR", raising=False)
-
-
-def page(name: str, settings: dict | None = None, **query) -> AppTest:
-    """The page file alone with URL parameters; `settings`: app-wide settings app.py's sidebar would set."""
-    at = AppTest.from_file(str(ROOT / "pages" / name), default_timeout=60)
-    for k, v in query.items():
-        at.query_params[k] = v
-    for k, v in (settings or {}).items():
-        at.session_state[k] = v
-    return at.run()
 
 
 def metrics(at) -> dict[str, str]:
@@ -38,7 +28,7 @@ def plotly_spec(at, index: int = 0) -> dict:
 # ---------------------------------------------------------------- 連携中枢都市圏
 
 def test_regions_group_filter_narrows_the_chart_to_that_group():
-    at = page("regions.py")
+    at = app_test("pages/regions.py")
     assert not at.exception
     assert metrics(at)["政策分野"] == "27 分野"
     bars = plotly_spec(at)["data"]
@@ -55,7 +45,7 @@ def test_regions_group_filter_narrows_the_chart_to_that_group():
 
 
 def test_regions_categories_mark_those_with_example_kpis_and_count_out_of_34():
-    at = page("regions.py", order="count")
+    at = app_test("pages/regions.py", order="count")
     bars = plotly_spec(at)["data"]
     labels = [y for t in bars for y in t["y"]]
     starred = [y for y in labels if y.startswith("★")]
@@ -67,7 +57,7 @@ def test_regions_categories_mark_those_with_example_kpis_and_count_out_of_34():
 
 
 def test_region_examples_show_status_per_region_and_filter_to_one_region():
-    at = page("regions.py", view="圏域別のKPI設定例")
+    at = app_test("pages/regions.py", view="圏域別のKPI設定例")
     assert not at.exception
     assert metrics(at)["◎ 達成"] == "7 件"
     assert len(at.subheader) == 6  # one card per region
@@ -80,7 +70,7 @@ def test_region_examples_show_status_per_region_and_filter_to_one_region():
 
 
 def test_region_examples_follow_the_western_years_setting():
-    at = page("regions.py", settings={"western_years": True}, view="圏域別のKPI設定例")
+    at = app_test("pages/regions.py", settings={"western_years": True}, view="圏域別のKPI設定例")
     md = " ".join(m.value for m in at.markdown)
     assert "16,454人（2019）" in md and "R元" not in md
 
@@ -88,7 +78,7 @@ def test_region_examples_follow_the_western_years_setting():
 # ---------------------------------------------------------------- 施策・予算
 
 def test_initiatives_department_filter_keeps_jointly_run_initiatives():
-    at = page("initiatives.py")
+    at = app_test("pages/initiatives.py")
     assert not at.exception
     assert metrics(at)["施策"] == "8 件"
     at.selectbox(key="dept").select("人事課").run()
@@ -99,7 +89,7 @@ def test_initiatives_department_filter_keeps_jointly_run_initiatives():
 
 
 def test_initiative_detail_shows_its_kpi_link_as_a_reading():
-    at = page("initiatives.py", initiative="Ⅳ-1-①")
+    at = app_test("pages/initiatives.py", initiative="Ⅳ-1-①")
     assert metrics(at)["施策"] == "1 件"
     assert at.subheader[0].value.startswith("Ⅳ-1-①")
     md = " ".join(m.value for m in at.markdown)
@@ -107,7 +97,7 @@ def test_initiative_detail_shows_its_kpi_link_as_a_reading():
 
 
 def test_budget_counts_a_programme_listed_under_two_initiatives_once_and_says_so():
-    at = page("initiatives.py", view="予算")
+    at = app_test("pages/initiatives.py", view="予算")
     assert not at.exception
     listed = pl.read_parquet(ROOT / "data" / "initiative_budgets.parquet")["amount_yen"].sum()
     assert listed == 3_755_570_000 + 48_420_000  # the shared 4,842万円 appears twice in the data
@@ -120,14 +110,14 @@ def test_budget_counts_a_programme_listed_under_two_initiatives_once_and_says_so
 
 
 def test_roadmap_is_drawn_for_the_chosen_initiative_only():
-    at = page("initiatives.py", view="ロードマップ", initiative="Ⅳ-1-①")
+    at = app_test("pages/initiatives.py", view="ロードマップ", initiative="Ⅳ-1-①")
     lanes = {y for t in plotly_spec(at)["data"] for y in t["y"]}
     assert any("電子入札システム" in y for y in lanes)
     assert not any("Ⅳ-2" in y for y in lanes)
 
 
 def test_tree_draws_kgi_pillars_kpis_and_initiatives_with_readings_dashed():
-    at = page("initiatives.py", view="KGI→KPI→施策")
+    at = app_test("pages/initiatives.py", view="KGI→KPI→施策")
     assert not at.exception
     dot = at.get("graphviz_chart")[0].proto.spec
     assert "KGI（ビジョン）" in dot and "幸せ人口1000万" in dot
@@ -137,7 +127,7 @@ def test_tree_draws_kgi_pillars_kpis_and_initiatives_with_readings_dashed():
 
 
 def test_unlinked_lists_kpis_without_initiative_and_initiatives_without_kpi():
-    at = page("initiatives.py", view="対応のないKPI・施策")
+    at = app_test("pages/initiatives.py", view="対応のないKPI・施策")
     m = metrics(at)
     assert m["対応する施策のないKPI"] == "9 / 11 件"
     assert m["対応するKPIのない施策"] == "2 / 8 件"
@@ -147,10 +137,10 @@ def test_unlinked_lists_kpis_without_initiative_and_initiatives_without_kpi():
 def test_initiatives_page_on_data_without_initiatives_says_so(tmp_path, monkeypatch):
     write_synthetic(tmp_path, SynthSpec(prefectures=1, municipalities=2, kpis_per_entity=3))
     monkeypatch.setenv("KPIBOARD_DATA_DIR", str(tmp_path))
-    at = page("initiatives.py")
+    at = app_test("pages/initiatives.py")
     assert not at.exception
     assert any("施策のデータがありません" in i.value for i in at.info)
-    at = page("initiatives.py", view="KGI→KPI→施策")
+    at = app_test("pages/initiatives.py", view="KGI→KPI→施策")
     assert not at.exception
     assert at.get("graphviz_chart")  # the KGI → KPI part still works
 
@@ -158,7 +148,7 @@ def test_initiatives_page_on_data_without_initiatives_says_so(tmp_path, monkeypa
 # ---------------------------------------------------------------- データ
 
 def test_data_filters_change_what_is_listed():
-    at = page("data.py")
+    at = app_test("pages/data.py")
     assert not at.exception
     # 富山県成長戦略 by default: per-year targets stored once per year (2022–2026) and one published actual
     assert metrics(at) == {"KPI": "11 件", "観測値": "20 件", "計画": "1 件"}
@@ -171,13 +161,13 @@ def test_data_filters_change_what_is_listed():
 
 
 def test_data_tables_carry_status_and_source_and_japanese_values():
-    at = page("data.py", plan="すべての計画", q="登録患者数")
+    at = app_test("pages/data.py", plan="すべての計画", q="登録患者数")
     kpis = at.dataframe[0].value
     row = kpis.iloc[0]
     assert row["判定"] == "◎ 達成"
     assert row["実績値"] == "1万6,454人" and row["基準年度"] == "H27（2015）"
     assert row["出典"].startswith("連携中枢都市圏における成果指標（KPI）の設定について（総務省）")
-    at = page("data.py", plan="すべての計画", q="登録患者数", view="観測値")
+    at = app_test("pages/data.py", plan="すべての計画", q="登録患者数", view="観測値")
     obs = at.dataframe[0].value
     assert set(obs["種類"]) == {"基準値", "目標値", "実績値"}
     assert set(obs["原文"]) == {"7,365人", "10,000人", "16,454人"}
@@ -185,13 +175,13 @@ def test_data_tables_carry_status_and_source_and_japanese_values():
 
 
 def test_data_years_follow_the_western_years_setting():
-    at = page("data.py", settings={"western_years": True}, plan="すべての計画", q="登録患者数")
+    at = app_test("pages/data.py", settings={"western_years": True}, plan="すべての計画", q="登録患者数")
     row = at.dataframe[0].value.iloc[0]
     assert row["基準年度"] == "2015" and row["評価年度"] == "2019"
 
 
 def test_data_downloads_are_offered():
-    at = page("data.py")
+    at = app_test("pages/data.py")
     labels = [d.label for d in at.get("download_button")]
     assert labels == ["KPI一覧（CSV）", "観測値（CSV）", "KPIと観測値（Excel）"]
 
@@ -199,14 +189,14 @@ def test_data_downloads_are_offered():
 # ---------------------------------------------------------------- SQL
 
 def test_sql_from_the_url_runs_and_shows_the_result():
-    at = page("sql.py", sql="SELECT * FROM policy_categories")
+    at = app_test("pages/sql.py", sql="SELECT * FROM policy_categories")
     assert not at.exception
     assert metrics(at)["結果"] == "27 行 × 15 列"  # policy categories with their note and source id/place
     assert at.dataframe[-1].value.shape == (27, 15)
 
 
 def test_sql_example_fills_the_editor_and_runs():
-    at = page("sql.py")
+    at = app_test("pages/sql.py")
     assert any("SQL を入力" in i.value for i in at.info)
     at.selectbox(key="example").select("予算の年度別合計").run()
     assert "initiative_budgets" in at.text_area(key="sql").value
@@ -215,7 +205,7 @@ def test_sql_example_fills_the_editor_and_runs():
 
 
 def test_sql_refuses_writes_and_files_in_japanese():
-    at = page("sql.py", sql="DELETE FROM kpis")
+    at = app_test("pages/sql.py", sql="DELETE FROM kpis")
     assert not at.exception
     assert "SELECT" in at.error[0].value
     at.text_area(key="sql").input("SELECT * FROM read_csv('/etc/passwd')").run()
@@ -223,10 +213,10 @@ def test_sql_refuses_writes_and_files_in_japanese():
 
 
 def test_sql_row_limit_is_announced():
-    at = page("sql.py", sql="SELECT * FROM range(7) t(n)")
+    at = app_test("pages/sql.py", sql="SELECT * FROM range(7) t(n)")
     assert metrics(at)["結果"] == "7 行 × 1 列"
     assert not at.warning
-    at = page("sql.py", sql="SELECT * FROM range(20000) t(n)")
+    at = app_test("pages/sql.py", sql="SELECT * FROM range(20000) t(n)")
     assert metrics(at)["結果"] == "10,000 行 × 1 列"
     assert "10,000 行を超えた" in at.warning[0].value
 

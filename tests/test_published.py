@@ -2,7 +2,7 @@
 ranking, without a terminal."""
 import pytest
 
-from helpers import run_app
+from helpers import app_test
 
 PUBLISHED = "公表統計（全国）"
 
@@ -13,7 +13,7 @@ def embedded(monkeypatch):
 
 
 def test_start_page_shows_every_plan_and_the_latest_national_comparison():
-    at = run_app()
+    at = app_test()
     assert not at.exception
     captions = " ".join(c.value for c in at.caption)
     assert "判定できた KPI は" in captions and "判定できた KPI は 0 件" not in captions
@@ -23,7 +23,7 @@ def test_start_page_shows_every_plan_and_the_latest_national_comparison():
 
 
 def test_published_tab_ranks_all_47_prefectures_with_a_cited_source():
-    at = run_app("pages/compare.py", view=PUBLISHED)
+    at = app_test("pages/compare.py", view=PUBLISHED)
     assert not at.exception
     assert [s.value for s in at.subheader][:4] == ["47都道府県のランキング", "都道府県タイルマップ",
                                                    "2つの日付の間の変化", "計画の KPI と全国の値"]
@@ -34,7 +34,7 @@ def test_published_tab_ranks_all_47_prefectures_with_a_cited_source():
 
 
 def test_published_tab_judges_the_plan_kpi_by_fiscal_year():
-    at = run_app("pages/compare.py", view=PUBLISHED)
+    at = app_test("pages/compare.py", view=PUBLISHED)
     verdicts = next(d.value for d in at.dataframe if "判定" in d.value.columns)
     assert list(verdicts["年度"]) == ["R3（2021）", "R4（2022）"]
     assert list(verdicts["実績値"]) == ["37.5%", "53.7%"]
@@ -42,7 +42,7 @@ def test_published_tab_judges_the_plan_kpi_by_fiscal_year():
 
 
 def test_published_tab_change_between_two_dates_uses_only_published_pairs():
-    at = run_app("pages/compare.py", view=PUBLISHED, series_date="2022年12月31日", series_from="2020年3月1日")  # not the default (2021年1月1日)
+    at = app_test("pages/compare.py", view=PUBLISHED, series_date="2022年12月31日", series_from="2020年3月1日")  # not the default (2021年1月1日)
     change = next(d.value for d in at.dataframe if "変化" in d.value.columns)
     assert len(change) == 47
     fukushima = change[change["都道府県"] == "福島県"].iloc[0]
@@ -51,7 +51,7 @@ def test_published_tab_change_between_two_dates_uses_only_published_pairs():
 
 
 def test_entities_tab_points_to_the_published_figures_not_a_terminal():
-    at = run_app("pages/compare.py", etype="region")
+    at = app_test("pages/compare.py", etype="region")
     texts = " ".join(i.value for i in at.info)
     assert "python -m kpiboard" not in texts
 
