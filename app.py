@@ -19,7 +19,7 @@ st.set_page_config(page_title="KPI board", page_icon=str(ui.ASSETS / "icon.png")
 # One entry per page; the smoke tests read this list, so a new page is tested by being listed here.
 PAGES = {
     "見る": [
-        st.Page("pages/overview.py", title="概要", icon=":material/dashboard:", url_path="overview", default=True),
+        st.Page("pages/overview.py", title="概要", icon=":material/dashboard:", url_path="start", default=True),
         st.Page("pages/indicator.py", title="指標", icon=":material/query_stats:", url_path="indicator"),
         st.Page("pages/compare.py", title="比較", icon=":material/compare_arrows:", url_path="compare"),
         st.Page("pages/regions.py", title="連携中枢都市圏", icon=":material/hub:", url_path="regions"),
@@ -32,7 +32,16 @@ PAGES = {
         st.Page("pages/export.py", title="出力", icon=":material/download:", url_path="export"),
     ],
 }
-nav = st.navigation(PAGES)
+OVERVIEW = PAGES["見る"][0]
+
+
+def _to_overview():
+    # The start page lives at "/" (Streamlit reserves its url_path, "start", and serves nothing there); a link
+    # to /overview opens it instead of Streamlit's English "Page not found".
+    st.switch_page(OVERVIEW, query_params=st.query_params.to_dict())
+
+
+nav = st.navigation({**PAGES, "": [st.Page(_to_overview, title="概要", url_path="overview", visibility="hidden")]})
 ui.read_filters()  # the shared filters, from the URL, before the sidebar and the page draw them
 
 # Presentation mode (for a projector): no sidebar or toolbar, large type, one chart per screen.

@@ -272,7 +272,7 @@ def observation_table(observations: pl.DataFrame, western: bool = False) -> pl.D
         pl.concat_str([fmt.fiscal_year("fiscal_year", western), year_text]).alias("年度"),
         pl.col("original_text").alias("原文"),
         fmt.value("value", pl.col("unit")).alias("読み取った値"),
-        pl.col("qualifier").alias("修飾（以上・見込み等）"), pl.col("cumulative_value").alias("累計値"),
+        pl.col("qualifier").alias("修飾（以上・見込み等）"), fmt.value("cumulative_value", pl.col("unit")).alias("累計値"),
         pl.col("note").alias("注記"), pl.col("source").alias("出典"))
 
 
@@ -678,7 +678,7 @@ def category_table(rows: pl.DataFrame) -> pl.DataFrame:
         pl.concat_str(pl.col("group_code"), pl.lit(" "), pl.col("group_label")).alias("まとまり"),
         pl.col("subgroup_label").alias("小分類"), pl.col("label").alias("政策分野"),
         pl.col("regions_with_kpi").alias("設定圏域数"), (pl.col("share") * 100).round(1).alias("割合(%)"),
-        pl.col("example_regions").alias("設定例のある圏域"), pl.col("source").alias("出典"))
+        pl.col("example_regions").fill_null(fmt.NONE_TEXT).alias("設定例のある圏域"), pl.col("source").alias("出典"))
 
 
 def example_regions(examples: pl.DataFrame) -> pl.DataFrame:

@@ -45,7 +45,9 @@ def app_pages(app: Path = ROOT / "app.py") -> dict[str, str]:
     for call in re.findall(r"st\.Page\((.*?)\)", app.read_text(encoding="utf-8")):
         title = re.search(r'title="([^"]+)"', call)
         url_path = re.search(r'url_path="([^"]*)"', call)
-        if title:
+        if title and 'visibility="hidden"' in call:  # a URL that is not in the menu (/overview)
+            pages[f"{title.group(1)}（/{url_path.group(1)}）"] = url_path.group(1)
+        elif title:
             pages[title.group(1)] = "" if "default=True" in call else (url_path.group(1) if url_path else "")
     return pages
 
@@ -232,7 +234,7 @@ class Server:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.NamedTemporaryFile(prefix="kpiboard-load-", suffix=".log", delete=False)
-        cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+        cmd = [sys.executable, "-m", "kpiboard.serve", "--server.headless", "true",
                "--server.port", str(self.port), "--server.address", "127.0.0.1",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},

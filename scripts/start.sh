@@ -19,4 +19,4 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 python3 -m pip install -q --disable-pip-version-check -r requirements.txt
-exec python3 -m streamlit run app.py "$@"
+exec python3 -m kpiboard.serve "$@"  # = streamlit run app.py (see kpiboard/serve.py)

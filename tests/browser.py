@@ -30,7 +30,7 @@ def streamlit_server(data_dir: Path | None = None):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     if data_dir:
         env["KPIBOARD_DATA_DIR"] = str(data_dir)
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+    cmd = [sys.executable, "-m", "kpiboard.serve", "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
     # The server's log goes to a file: an unread pipe would fill up and stall a server that logs a lot.

@@ -21,12 +21,21 @@ def test_overview_opens_on_toyama_and_filter_goes_into_url(server, page):
     plan_box.click()
     page.get_by_role("option", name=re.compile("熊本連携中枢都市圏")).click()
     wait_for_app(page)
-    assert "plan=" in page.url
+    assert "plan=region-kumamoto-vision" in page.url  # the plan's id, not its label
     assert "1 件" in page.get_by_test_id("stMetric").filter(has_text="達成").first.inner_text()
     assert_no_exception(page)
 
     page.goto(page.url)  # a copied link reopens the same view
     wait_for_app(page)
+    assert "熊本連携中枢都市圏" in page.get_by_role("combobox", name="計画").input_value()
+
+
+def test_a_link_to_overview_opens_the_start_page_with_its_filters(server, page):
+    page.goto(server + "/overview?plan=region-kumamoto-vision")
+    wait_for_app(page)
+    assert_no_exception(page)
+    assert "Page not found" not in page.content()
+    assert page.get_by_role("heading", name="概要").is_visible()
     assert "熊本連携中枢都市圏" in page.get_by_role("combobox", name="計画").input_value()
 
 

@@ -19,4 +19,4 @@ def test_start_command_installs_what_pdf_and_png_exports_need():
     start = (ROOT / "scripts" / "start.sh").read_text(encoding="utf-8")
     packages = re.search(r"for pkg in ([^;]+);", start).group(1).split()
     assert {"chromium", "fonts-ipaexfont-gothic"} <= set(packages)
-    assert "requirements.txt" in start and "streamlit run app.py" in start
+    assert "requirements.txt" in start and "python3 -m kpiboard.serve" in start
