@@ -53,8 +53,9 @@ def evaluate(directory: Path, **params) -> dict[str, dict]:
 def app_test(page: str | None = None, *, settings: dict | None = None, **query):
     """The one AppTest harness: app.py as a user opens it, every run of it without an exception.
 
-    page: a page file app.py registers ("pages/regions.py"), switched to after app.py's first run; None stays
-    on the start page (概要).
+    page: a page file app.py registers ("pages/regions.py"), switched to after app.py's first run (on the
+    start page, 概要), as a click in the sidebar does; None stays on the start page. (AppTest cannot open
+    app.py on another page first: a switch_page before the first run runs the page file without app.py.)
     settings: app-wide settings changed the way a user changes them, through their sidebar widget, before
     the page opens: {"western_years": True} (a toggle), {"band_on_track": 0.8} (a number input).
     query: URL parameters, as in a link (?view=予算&initiative=…), there from app.py's first run on."""
