@@ -44,6 +44,17 @@ def _to_overview():
 nav = st.navigation({**PAGES, "": [st.Page(_to_overview, title="概要", url_path="overview", visibility="hidden")]})
 ui.read_filters()  # the shared filters, from the URL, before the sidebar and the page draw them
 
+# Streamlit's file uploader has no Japanese texts: its English words are hidden and Japanese ones shown in
+# their place (constant text, no data in it).
+UPLOADER_CSS = """
+<style>
+[data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
+[data-testid="stFileUploaderDropzoneInstructions"] span::after { content: "ここにファイルをドラッグ＆ドロップ（.xlsx / .csv）"; font-size: 0.875rem; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { font-size: 0; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after { content: "ファイルを選ぶ"; font-size: 0.875rem; }
+</style>
+"""
+
 # Presentation mode (for a projector): no sidebar or toolbar, large type, one chart per screen.
 PRESENTATION_CSS = """
 <style>
@@ -107,6 +118,7 @@ with st.sidebar:
     dataset = ui.table("dataset")
     st.caption("データ: " + fmt.md(dataset["name"][0] if dataset.height else "（名前なし）"))
 
+st.html(UPLOADER_CSS)
 if ui.presenting():
     st.html(PRESENTATION_CSS)
     with st.container(horizontal=True, horizontal_alignment="right"):

@@ -75,3 +75,17 @@ def test_year_picker_keeps_a_japanese_value_when_the_plan_changes_and_no_english
     assert year.get_attribute("placeholder") == "選んでください"
     assert page.get_by_test_id("stMainMenu").count() == 0  # Print / Record screen / About
     assert_no_exception(page)
+
+
+def test_the_file_uploader_speaks_japanese(server, page):
+    page.goto(server + "/import")
+    wait_for_app(page)
+    zone = page.get_by_test_id("stFileUploaderDropzone")
+    shown = zone.evaluate("""z => [...z.querySelectorAll('span, p')].filter(e => !e.children.length).map(e => {
+        const own = getComputedStyle(e), after = getComputedStyle(e, '::after');
+        return {text: e.textContent, size: own.fontSize, after: after.content};
+    })""")
+    english = [s["text"] for s in shown if re.search("[A-Za-z]{3}", s["text"]) and s["size"] != "0px"
+               and s["text"] != "upload"]  # "upload": the Material icon's ligature name, drawn as an icon
+    assert english == []
+    assert {'"ファイルを選ぶ"', '"ここにファイルをドラッグ＆ドロップ（.xlsx / .csv）"'} <= {s["after"] for s in shown}
