@@ -152,7 +152,7 @@ def test_data_filters_change_what_is_listed():
     assert not at.exception
     # 富山県成長戦略 by default: per-year targets stored once per year (2022–2026) and one published actual
     assert metrics(at) == {"KPI": "11 件", "観測値": "20 件", "計画": "1 件"}
-    at.selectbox(key="plan").select("すべての計画").run()
+    at.selectbox(key="plan").select("all").run()
     assert metrics(at)["KPI"] == "99 件" and metrics(at)["観測値"] == "413 件"
     at.multiselect(key="kind").select("actual").run()
     assert metrics(at)["観測値"] == "10 件" and metrics(at)["KPI"] == "9 件"
