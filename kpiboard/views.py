@@ -396,8 +396,19 @@ def entity_types(entities: pl.DataFrame) -> list[str]:
     return [t for t in ENTITY_TYPES if t in present]
 
 
-def entity_pool(entities: pl.DataFrame, entity_type: str) -> pl.DataFrame:
-    return entities.filter(pl.col("entity_type") == entity_type)
+def entity_pool(entities: pl.DataFrame, entity_type: str, prefecture: str | None = None) -> pl.DataFrame:
+    """The entities of one kind; municipalities of one prefecture (by the JIS code's first two digits) if given."""
+    pool = entities.filter(pl.col("entity_type") == entity_type)
+    if prefecture and entity_type == "municipality":
+        code = entities.filter((pl.col("entity_type") == "prefecture") & (pl.col("entity") == prefecture))["code"]
+        pool = pool.filter(pl.col("code").str.slice(0, 2) == (code[0] if code.len() else ""))
+    return pool
+
+
+def municipality_prefectures(entities: pl.DataFrame) -> list[str]:
+    """The prefectures that have municipalities with plans, in JIS order (for narrowing a long list)."""
+    held = entities.filter(pl.col("entity_type") == "municipality")["code"].str.slice(0, 2).unique()
+    return entities.filter((pl.col("entity_type") == "prefecture") & pl.col("code").is_in(held))["entity"].to_list()
 
 
 def entity_names(entities: pl.DataFrame) -> list[str]:

@@ -8,6 +8,7 @@ ui.page_header("比較", "自治体と自治体、年度と年度を並べる: �
 
 SHARE = views.SHARE
 ALL_AREAS = "すべての分野"
+ALL_PREFECTURES = "すべての都道府県"
 PUBLISHED = "公表統計（全国）"
 tab_entities, tab_years, tab_published = st.tabs(["自治体の比較", "年度の比較", PUBLISHED], key="view",
                                                  bind="query-params")
@@ -20,14 +21,23 @@ with tab_entities:
         with bar:
             c1, c2, c3, c4 = st.columns([2, 3, 2, 2])
             etype = c1.selectbox("比べる単位", types, format_func=ui.ENTITY_TYPE_JA.get, key="etype", bind="query-params")
-            pool = views.entity_pool(everyone, etype)
+            prefecture = None
+            if etype == "municipality":  # 1,741 names: narrowed to one prefecture first
+                prefecture = c1.selectbox("都道府県で絞り込み", [ALL_PREFECTURES] + views.municipality_prefectures(everyone),
+                                          key="pref", bind="query-params")
+                prefecture = None if prefecture == ALL_PREFECTURES else prefecture
+            pool = views.entity_pool(everyone, etype, prefecture)
             names = views.entity_names(pool)
             highlight = c2.selectbox("強調する自治体", names, index=views.default_highlight(names), key="hl", bind="query-params",
                                      help="ランキング・地図・グラフで色と太字で示します")
             year = ui.year_picker(container=c3)
             method = ui.method_picker(c4)
-            chosen = st.multiselect("並べる自治体", names, default=views.default_entities(names, highlight), key="ents",
-                                    bind="query-params", max_selections=15, placeholder="自治体を選ぶ（最大15）")
+            # Each unit keeps its own choice: back from 連携中枢都市圏, the prefectures set side by side are still there.
+            kept = [n for n in st.session_state.setdefault("_ents_by_unit", {}).get(etype, []) if n in names]
+            chosen = st.multiselect("並べる自治体", names, default=kept or views.default_entities(names, highlight),
+                                    key=f"ents_{etype}", bind="query-params", max_selections=15,
+                                    placeholder="自治体を選ぶ（最大15）")
+            st.session_state["_ents_by_unit"][etype] = chosen
         if not chosen:
             chosen = [highlight]
         ui.context_line(f"{ui.ENTITY_TYPE_JA[etype]} {len(chosen)} 件を比較｜強調: {highlight}｜"

@@ -286,3 +286,19 @@ def test_western_years_setting_reaches_table_cells(worked_example):
     table = next(d.value for d in at.dataframe if "基準値" in d.value.columns)
     assert table["基準値"].iloc[0] == "100人（2020）"
     assert table["実績値"].iloc[0] == "150人（2023）"
+
+
+def test_compare_keeps_each_units_entities_and_narrows_municipalities_to_a_prefecture(synthetic):
+    at = app_test("pages/compare.py")
+    prefectures = at.multiselect(key="ents_prefecture")
+    picked = prefectures.options[1:3]
+    prefectures.set_value(picked).run()
+    at.selectbox(key="etype").set_value("municipality").run()
+    towns = at.multiselect(key="ents_municipality")
+    assert len(towns.options) == 20
+    first_prefecture = at.selectbox(key="pref").options[1]
+    at.selectbox(key="pref").set_value(first_prefecture).run()
+    narrowed = at.multiselect(key="ents_municipality").options
+    assert 0 < len(narrowed) < 20
+    at.selectbox(key="etype").set_value("prefecture").run()
+    assert at.multiselect(key="ents_prefecture").value == picked  # back on 都道府県: the same entities side by side
