@@ -96,8 +96,8 @@ with left:
 with right:
     st.selectbox("例から選ぶ", list(EXAMPLES), index=None, key="example", on_change=use_example,
                  placeholder="例: 分野別の判定件数、予算の年度別合計 …")
-    sql = st.text_area("SQL", key="sql", bind="query-params", height=240,
-                       placeholder="SELECT plan, status, count(*) AS 件数\nFROM kpi_status\nGROUP BY ALL")
+    # Opens with the first example filled in: 実行 shows a result at once, and the text shows how to ask.
+    sql = st.text_area("SQL", value=sql_sandbox.EXAMPLES[0][1], key="sql", bind="query-params", height=240)
     st.button("実行", type="primary", icon=":material/play_arrow:", key="run")
 
     if sql and sql.strip():

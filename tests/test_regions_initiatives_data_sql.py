@@ -197,6 +197,10 @@ def test_sql_from_the_url_runs_and_shows_the_result():
 
 def test_sql_example_fills_the_editor_and_runs():
     at = app_test("pages/sql.py")
+    # the page opens with a runnable example and its result, not an empty editor
+    assert "kpi_status" in at.text_area(key="sql").value
+    assert set(at.dataframe[-1].value.columns) == {"計画", "分野", "判定", "件数"}
+    at.text_area(key="sql").set_value("").run()
     assert any("SQL を入力" in i.value for i in at.info)
     at.selectbox(key="example").select("予算の年度別合計").run()
     assert "initiative_budgets" in at.text_area(key="sql").value
