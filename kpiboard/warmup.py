@@ -28,7 +28,7 @@ MODULES = (
     "kpiboard.format", "kpiboard.status",
     "kpiboard.ui", "kpiboard.charts", "kpiboard.comparison", "kpiboard.search",
     "kpiboard.trajectory", "kpiboard.tree", "kpiboard.tilemap", "kpiboard.tabular", "kpiboard.sql_sandbox",
-    "kpiboard.importer", "kpiboard.importer_read", "kpiboard.importer_template", "kpiboard.export",
+    "kpiboard.importer", "kpiboard.export",
     "kpiboard.export.browser", "kpiboard.export.figures", "kpiboard.export.png", "kpiboard.export.tables",
 )
 

@@ -6,7 +6,7 @@ import streamlit as st
 
 from kpiboard import importer, store, ui, views
 from kpiboard import format as fmt
-from kpiboard.importer_template import TEMPLATE_FILE_NAME, template_xlsx_bytes
+from kpiboard.importer import TEMPLATE_FILE_NAME, template_xlsx_bytes
 
 ERROR_CSS = "background-color: #F8D7DA; color: #842029; font-weight: bold"
 WARNING_CSS = "background-color: #FFF3CD"

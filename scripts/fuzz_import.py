@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kpiboard import importer, store  # noqa: E402
-from kpiboard.importer_template import HEADERS, template_xlsx_bytes  # noqa: E402
+from kpiboard.importer import HEADERS, template_xlsx_bytes  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "import"
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")

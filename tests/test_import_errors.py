@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from kpiboard import importer, store
-from kpiboard.importer_read import MAX_FILE_BYTES
+from kpiboard.importer import MAX_FILE_BYTES
 from test_import_helpers import WIDE_HEADER, csv_bytes, embedded_copy, fixture, wide_csv
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")

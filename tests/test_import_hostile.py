@@ -7,7 +7,7 @@ import zipfile
 import pytest
 
 from kpiboard import importer, store
-from kpiboard.importer_read import MAX_COLUMNS, MAX_TEXT_CHARS
+from kpiboard.importer import MAX_COLUMNS, MAX_TEXT_CHARS
 from kpiboard.parsing import MAX_DIGITS, ValueParseError, parse_value
 from test_import_helpers import WIDE_HEADER, embedded_copy, fixture, wide_csv
 
@@ -143,7 +143,7 @@ def test_commit_writes_the_previews_plan_without_reading_the_files_again(monkeyp
     preview = importer.import_files(files, data, dry_run=True, keep_plan=True, user="preview")
     assert preview.plan is not None and not preview.written
     reads = []
-    monkeypatch.setattr(importer, "read_file", lambda *a: reads.append(a) or [])
+    monkeypatch.setattr(importer.run, "read_file", lambda *a: reads.append(a) or [])
     done = importer.commit(preview, files, data, user="山田")
     assert done.written and not done.errors and reads == []
     assert store.read_manifest(data)["last_import"]["user"] == "山田"

@@ -5,7 +5,7 @@ import io
 import openpyxl
 
 from kpiboard import importer, store
-from kpiboard.importer_template import TEMPLATE_FILE_NAME, template_xlsx_bytes
+from kpiboard.importer import TEMPLATE_FILE_NAME, template_xlsx_bytes
 from helpers import app_test
 from test_import_helpers import embedded_copy, fixture
 

@@ -1,5 +1,5 @@
-"""The plain <sheetData> and shared strings of an .xlsx are read with regular expressions (importer_read._plain_rows,
-_plain_strings): every sheet must read exactly as through the XML parser, value types included, or fall back to it."""
+"""The plain <sheetData> and shared strings of an .xlsx are read with regular expressions (xlsx_plain.plain_rows,
+plain_strings): every sheet must read exactly as through the XML parser, value types included, or fall back to it."""
 from __future__ import annotations
 
 import io
@@ -9,7 +9,7 @@ import zipfile
 import pytest
 import xlsxwriter
 
-from kpiboard import importer_read
+from kpiboard.importer import reading, xlsx_plain
 from scripts.fuzz_import import zip_with  # the fuzz corpus builds its damaged .xlsx the same way
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -81,8 +81,8 @@ STRING_TABLES = [
 
 def _rows(data: bytes) -> list:
     try:
-        sheets = importer_read.read_file("book.xlsx", data)
-    except importer_read.FileRejected as e:
+        sheets = reading.read_file("book.xlsx", data)
+    except reading.FileRejected as e:
         return ["rejected", e.issue.message]
     return [(s.name, [[(type(v).__name__, repr(v)) for v in row] for row in s.rows]) for s in sheets]
 
@@ -90,8 +90,8 @@ def _rows(data: bytes) -> list:
 def _both_ways(data: bytes, monkeypatch) -> tuple[list, list]:
     plain = _rows(data)
     with monkeypatch.context() as m:
-        m.setattr(importer_read, "_split_sheet", lambda _data: None)
-        m.setattr(importer_read, "_plain_strings", lambda _data: None)
+        m.setattr(xlsx_plain, "split_sheet", lambda _data: None)
+        m.setattr(xlsx_plain, "plain_strings", lambda _data: None)
         parsed = _rows(data)
     return plain, parsed
 
@@ -126,10 +126,10 @@ def test_a_plain_sheet_reads_as_through_the_xml_parser(name, data, monkeypatch):
 
 def test_an_xlsxwriter_book_takes_the_plain_way(monkeypatch):
     taken = []
-    for fn in ("_plain_rows", "_plain_strings"):
-        original = getattr(importer_read, fn)
-        monkeypatch.setattr(importer_read, fn, lambda *a, _f=original, _n=fn: taken.append(_n) or _f(*a))
+    for fn in ("plain_rows", "plain_strings"):
+        original = getattr(xlsx_plain, fn)
+        monkeypatch.setattr(xlsx_plain, fn, lambda *a, _f=original, _n=fn: taken.append(_n) or _f(*a))
     rows = _rows(_book())
-    assert set(taken) == {"_plain_rows", "_plain_strings"}
+    assert set(taken) == {"plain_rows", "plain_strings"}
     assert rows[0][1][1][:5] == [("str", "'テスト市'"), ("str", "'テスト計画'"), ("str", "'指標A'"), ("str", "'人'"),
                                  ("int", "100")]

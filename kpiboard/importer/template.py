@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 
-from .importer_read import HEADER_SEARCH_ROWS, MAX_FILE_BYTES
+from .limits import HEADER_SEARCH_ROWS, MAX_FILE_BYTES
 
 TEMPLATE_FILE_NAME = "KPI取込テンプレート.xlsx"
 HEADERS = ["No.", "自治体", "計画", "分野", "項目", "施策", "指標名", "単位", "方向", "基準値", "基準年度",

@@ -1,0 +1,255 @@
+"""Running an import: files → drafts → a plan → one all-or-nothing write; a preview's plan committed as it is."""
+from __future__ import annotations
+
+import gc
+import getpass
+import os
+import uuid
+from contextlib import ExitStack, contextmanager
+from dataclasses import replace
+from datetime import datetime
+from itertools import islice
+from pathlib import Path
+from typing import Callable, Iterable
+
+import polars as pl
+
+from .. import schema, store
+from . import diff
+from .cells import cell_text, key, key_once
+from .headers import find_layout, norm_header
+from .planner import Planner
+from .reading import FileRejected, Issue, read_file
+from .result import ImportPlan, ImportResult, SheetPreview
+from .rows import Draft, records
+from .vocabulary import SKIPPED_SHEETS
+
+PREVIEW_ROWS = 2000  # rows of each sheet kept for the preview
+_IDENT = ("kpi_id", "entity", "plan", "item_code", "kpi_name")
+
+
+def default_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry in some containers
+        return os.environ.get("USER", "") or "unknown"
+
+
+def _directory_lock(directory: Path):
+    """One writer at a time per data directory, held from reading the tables to writing them: the lock is
+    `<directory>/.kpiboard.lock` (store.directory_lock), the same file for every process whatever its TMPDIR."""
+    return store.directory_lock(directory)
+
+
+def _read_tables(directory: Path) -> dict[str, pl.DataFrame]:
+    return {t: store.read_table(directory, t) for t in schema.TABLES}
+
+
+@contextmanager
+def _gc_paused():
+    """The cyclic collector off while a sheet is read: millions of acyclic cells and values made it rescan them
+    again and again (half of the time of a 100,000-row sheet). Turned back on as it was found."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def import_files(files: Iterable[tuple[str, bytes]], directory: Path | str | None = None, *, dry_run: bool = False,
+                 user: str | None = None, progress: Callable[[float, str], None] | None = None,
+                 now: datetime | None = None, keep_plan: bool = False) -> ImportResult:
+    """Validate every file, then (unless dry_run, or any error, or nothing changed) write the changes.
+    A dry run with keep_plan=True keeps the tables it would write in `result.plan`, for `commit`."""
+    with _gc_paused():
+        return _import_files(files, directory, dry_run, user, progress, now, keep_plan)
+
+
+def _import_files(files, directory, dry_run: bool, user: str | None, progress, now: datetime | None,
+                  keep_plan: bool) -> ImportResult:
+    files = list(files)
+    directory = Path(directory) if directory else store.data_dir()
+    now = now or datetime.now().astimezone()
+    result = ImportResult(import_id=f"{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}", files=[n for n, _ in files],
+                          dry_run=dry_run)
+    user = user or default_user()
+    report = progress or (lambda fraction, text: None)
+    drafts: dict[tuple, Draft] = {}
+    if not files:
+        result.errors.append(Issue("", None, "", "ファイルが指定されていません"))
+    for i, (name, data) in enumerate(files):
+        report(i / max(len(files), 1), f"{name} を読み込んでいます")
+        _read_one(name, data, result, drafts)
+    report(0.9, "登録済みのデータと照合しています")
+    try:
+        return _validate_and_write(drafts, directory, result, user, now, dry_run, report, keep_plan)
+    finally:
+        for issues in (result.errors, result.warnings):
+            issues.sort(key=lambda i: (result.files.index(i.file) if i.file in result.files else -1, i.sheet,
+                                       i.row or 0))
+
+
+def _validate_and_write(drafts, directory: Path, result: ImportResult, user: str, now: datetime, dry_run: bool,
+                        report, keep_plan: bool = False) -> ImportResult:
+    if result.errors and not drafts:
+        return result
+    if dry_run:
+        version = store.data_version(directory)  # read before the tables: a write in between re-plans at commit
+        planner = _plan(drafts, _read_tables(directory), result, user, now)
+        if keep_plan and not result.errors and result.changed:
+            result.plan = ImportPlan(diff.tables_to_write(planner, not (directory / store.MANIFEST).exists()),
+                                     str(directory.resolve()), version)
+        return result
+    lock = _locked(directory, result)
+    if lock is None:
+        return result
+    with lock:
+        tables = _read_tables(directory)
+        planner = _plan(drafts, tables, result, user, now)
+        if result.errors or not result.changed:
+            return result
+        report(0.95, "保存しています")
+        try:
+            tables = diff.tables_to_write(planner, not (directory / store.MANIFEST).exists())
+        except Exception as e:  # noqa: BLE001 - reported like a failed write: nothing was written
+            return _write_failed(result, e)
+        if not _write(directory, tables, result, user, now):
+            return result
+    report(1.0, "完了")
+    return result
+
+
+def _locked(directory: Path, result: ImportResult) -> ExitStack | None:
+    """The directory lock, held by the returned context; None (and an error in `result`) if it cannot be taken."""
+    lock = ExitStack()
+    try:
+        lock.enter_context(_directory_lock(directory))
+    except store.DirectoryLockError as e:  # a symlinked lock file, another writer stuck: say so, write nothing
+        result.errors.append(Issue(", ".join(result.files), None, "", str(e)))
+        return None
+    return lock
+
+
+def _write(directory: Path, tables: dict[str, pl.DataFrame], result: ImportResult, user: str, now: datetime) -> bool:
+    try:
+        store.write_tables(directory, tables, {"last_import": {
+            "import_id": result.import_id, "at": now.isoformat(timespec="seconds"), "files": result.files,
+            "user": user}})
+    except Exception as e:  # write_tables puts every file back before it re-raises
+        _write_failed(result, e)
+        return False
+    result.written = True
+    return True
+
+
+def _write_failed(result: ImportResult, e: Exception) -> ImportResult:
+    # the exception's text can hold server paths: its kind is enough
+    result.errors.append(Issue(", ".join(result.files), None, "",
+                               f"保存に失敗しました（{type(e).__name__}）。データは取込前のままです"))
+    return result
+
+
+def commit(preview: ImportResult, files: Iterable[tuple[str, bytes]], directory: Path | str | None = None, *,
+           user: str | None = None, progress: Callable[[float, str], None] | None = None,
+           now: datetime | None = None) -> ImportResult:
+    """Write what a dry run (keep_plan=True) of `files` planned, without reading them again, if the data directory
+    is unchanged since; otherwise import `files` afresh. All or nothing either way."""
+    directory = Path(directory) if directory else store.data_dir()
+    plan = preview.plan
+    if plan is not None and not preview.errors and plan.directory == str(directory.resolve()):
+        user = user or default_user()
+        now = now or datetime.now().astimezone()
+        result = replace(preview, dry_run=False, plan=None, errors=[], written=False)
+        lock = _locked(directory, result)
+        if lock is None:
+            return result
+        with lock:
+            if store.data_version(directory) == plan.version:
+                (progress or (lambda fraction, text: None))(0.95, "保存しています")
+                at = now.isoformat(timespec="seconds")  # the user and the time are the commit's, not the preview's
+                result.history = [dict(h, user_name=user, changed_at=at) for h in preview.history]
+                tables = dict(plan.tables)
+                if result.history:
+                    mine = pl.col("import_id") == result.import_id
+                    tables["observation_history"] = tables["observation_history"].with_columns(
+                        pl.when(mine).then(pl.lit(user)).otherwise(pl.col("user_name")).alias("user_name"),
+                        pl.when(mine).then(pl.lit(at)).otherwise(pl.col("changed_at")).alias("changed_at"))
+                _write(directory, tables, result, user, now)
+                return result
+    return import_files(files, directory, dry_run=False, user=user, progress=progress, now=now)
+
+
+def _plan(drafts: dict, tables: dict, result: ImportResult, user: str, now: datetime) -> Planner:
+    planner = Planner(tables, result, user, now)
+    for ident in list(drafts):
+        planner.add_draft(drafts.pop(ident))  # a planned draft's rows and cells can go (a third of the memory)
+    planner.finish_plans()
+    diff.compare(planner)
+    result.created = {"entities": len(planner.new_entities), "plans": len(planner.new_plans),
+                      "areas": len(planner.new_areas)}
+    return planner
+
+
+def _read_one(name: str, data: bytes, result: ImportResult, drafts: dict) -> None:
+    """Sheets → records grouped by KPI into drafts; problems go to the result."""
+    try:
+        sheets = read_file(name, data)
+    except FileRejected as e:
+        result.errors.append(e.issue)
+        return
+    found_any = False
+    missing: list[Issue] = []
+    for sheet in sheets:
+        if not sheet.rows or norm_header(sheet.name) in {norm_header(s) for s in SKIPPED_SHEETS}:
+            continue
+        layout, errors, warnings = find_layout(name, sheet)
+        if layout is None:
+            missing.extend(errors)
+            continue
+        found_any = True
+        result.warnings.extend(warnings)
+        result.errors.extend(errors)
+        recs, rec_errors, rec_warnings = records(name, sheet, layout)
+        result.errors.extend(rec_errors)
+        result.warnings.extend(rec_warnings)
+        result.previews.append(SheetPreview(
+            name, sheet.name, layout.kind, layout.header_row,
+            [h for _, h in layout.shown],
+            list(islice(((i + 1, [cell_text(row[c]) if c < len(row) else "" for c, _ in layout.shown])
+                         for i, row in enumerate(sheet.rows[layout.first_data_row - 1:], start=layout.first_data_row - 1)
+                         if any(v is not None for v in row)), PREVIEW_ROWS)),  # only the rows shown
+            sheet.encoding))
+        if not recs and not rec_errors:
+            examples = any("記入例" in w.message for w in rec_warnings)
+            result.errors.append(Issue(name, layout.header_row, "", "データ行がありません（見出し行の下に指標の行がありません"
+                                       + ("。「例」の行は記入例のため取り込みません" if examples else "") + "）", sheet.name))
+        for rec in recs:
+            kpi_id, entity, plan, item, kpi_name = rec.texts_of(_IDENT)
+            ident = ("id", kpi_id) if kpi_id else ("name", key(entity), key(plan), key_once(item),
+                                                     key_once(kpi_name))
+            draft = drafts.get(ident)
+            if draft is None:
+                draft = drafts[ident] = Draft(ident)
+            draft.records.append(rec)
+    if not found_any:
+        result.errors.extend(missing or [Issue(name, None, "", "データのあるシートがありません")])
+    else:
+        for issue in missing:
+            result.warnings.append(Issue(issue.file, None, "", "見出し行（指標名）がないシートは読み飛ばしました",
+                                         issue.sheet))
+
+
+def import_paths(paths: Iterable[Path | str], directory=None, **kwargs) -> ImportResult:
+    """import_files for files on disk (the CLI). A missing file is an error like any other."""
+    files, missing = [], []
+    for p in map(Path, paths):
+        try:
+            files.append((p.name, p.read_bytes()))
+        except OSError as e:
+            missing.append(Issue(p.name, None, "", f"ファイルを開けません（{e.strerror or e}）"))
+    if missing:
+        result = ImportResult("", [Path(p).name for p in paths], kwargs.get("dry_run", False), errors=missing)
+        return result
+    return import_files(files, directory, **kwargs)
