@@ -64,24 +64,6 @@ class Observation(Mapping):
         where = f"{k[WHERE]} 「{self.reading[COLUMN]}」列"
         return f"{k[GIVEN]}（取込: {where}）" if k[GIVEN] else where
 
-    @property
-    def old_value(self):
-        old = getattr(self, "old", None)
-        return old[0] if old else None
-
-    @old_value.setter
-    def old_value(self, value) -> None:
-        self.old = (value, self.old_original_text)
-
-    @property
-    def old_original_text(self):
-        old = getattr(self, "old", None)
-        return old[1] if old else None
-
-    @old_original_text.setter
-    def old_original_text(self, value) -> None:
-        self.old = (self.old_value, value)
-
     def __iter__(self):
         return iter(OBSERVATION_FIELDS)
 
@@ -112,6 +94,20 @@ def _owner_property(i: int) -> property:
     return property(get)
 
 
+def _old_property(i: int) -> property:
+    """old_value / old_original_text: the halves of `old` (the stored value an import replaces), set one at a time."""
+    def get(self):
+        old = getattr(self, "old", None)
+        return old[i] if old else None
+
+    def set(self, value) -> None:
+        old = list(getattr(self, "old", None) or (None, None))
+        old[i] = value
+        self.old = tuple(old)
+    return property(get, set)
+
+
+Observation.old_value, Observation.old_original_text = _old_property(0), _old_property(1)
 for _i, _name in enumerate(READING_FIELDS):
     setattr(Observation, _name, _reading_property(_i, _name))
 for _i, _name in enumerate(OWNER_FIELDS[:8]):
