@@ -115,7 +115,7 @@ while os.getppid() == parent:  # ends with the test, even a killed one
 
 
 def server_pid(url: str) -> int:
-    """The `streamlit run` process listening on the URL's port."""
+    """The server process (streamlit run, or python -m kpiboard.serve) listening on the URL's port."""
     port = str(urlparse(url).port).encode()
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -123,7 +123,8 @@ def server_pid(url: str) -> int:
                 args = (entry / "cmdline").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if any(b"streamlit" in a for a in args) and b"--server.port" in args and port in args:
+            server = any(b"streamlit" in a or b"kpiboard.serve" in a for a in args)  # python -m kpiboard.serve
+            if server and b"--server.port" in args and port in args:
                 return int(entry.name)
     raise LookupError(url)
 
