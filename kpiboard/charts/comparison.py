@@ -8,8 +8,10 @@ from .. import tilemap
 from ..parsing import format_value
 from ..status import STATUS_STYLE, label, statuses, text_color
 from ..status import style as status_style
-from .base import (HIGHLIGHT, SERIES_COLORS, SERIES_DASHES, SERIES_SYMBOLS, category, fiscal_year_axis, label_lines,
-                   layout, safe_label, sequential_color, shorten)
+from .base import (HIGHLIGHT, NUMBER_FORMAT, SERIES_COLORS, SERIES_DASHES, SERIES_SYMBOLS, category, fiscal_year_axis,
+                   hover_format, is_rank, label_lines, layout, safe_label, sequential_color, shorten, value_axis)
+
+LEGEND_CHARS = 30  # a legend entry longer than this is shortened (the full name is in the hover)
 
 
 def indicator_lines_figure(series: pl.DataFrame, *, highlight: str | None = None, western_years: bool = False,
@@ -21,7 +23,13 @@ def indicator_lines_figure(series: pl.DataFrame, *, highlight: str | None = None
     each with their own colour, dash and marker.
     """
     fig = go.Figure()
-    unit = safe_label((series["unit"].drop_nulls().mode().to_list() or [""])[0] if series.height else "")
+    raw_unit = (series["unit"].drop_nulls().mode().to_list() or [""])[0] if series.height else ""
+    unit = safe_label(raw_unit)
+    directions = series["direction"].drop_nulls().mode().to_list() if "direction" in series.columns else []
+    # ranks (1位 = best) in whole places, 1位 on top; an index (基準年 = 100) is not a rank any more
+    rank = not index and is_rank(raw_unit, directions[0] if directions else None)
+    number = hover_format(rank) if not index else hover_format()
+    plotted = []
     keys = series.select("entity", "kpi_id", "item_code").unique(maintain_order=True)
     multi = keys["entity"].is_duplicated().any() if keys.height else False
     years = set()
@@ -30,7 +38,9 @@ def indicator_lines_figure(series: pl.DataFrame, *, highlight: str | None = None
         rows = series.filter(pl.col("kpi_id") == kpi_id)
         base_rows = rows.filter(pl.col("value_kind").is_in(["baseline", "actual"])).sort("fiscal_year")
         base = base_rows["value"][0] if base_rows.height else None
-        name = safe_label(f"{entity} {item}" if multi and item else entity)  # also in the hover template
+        full = f"{entity} {item}" if multi and item else entity
+        name = safe_label(full)  # the hover template's: the whole name
+        legend = safe_label(shorten(full, LEGEND_CHARS))
         is_hl = highlight is not None and entity == highlight
         if is_hl:
             color, dash, symbol, width = HIGHLIGHT, "solid", "circle", 4.5
@@ -52,17 +62,20 @@ def indicator_lines_figure(series: pl.DataFrame, *, highlight: str | None = None
                     continue
                 ys = [100 * v / base for v in ys]
             years |= set(part["fiscal_year"].to_list())
+            plotted += ys
             fig.add_trace(go.Scatter(
-                x=part["fiscal_year"].to_list(), y=ys, name=name + suffix, legendgroup=name,
+                x=part["fiscal_year"].to_list(), y=ys, name=legend + suffix, legendgroup=name,
                 mode="lines+markers", showlegend=kind == "actual" or part.height == rows.height,
                 line={"color": color, "dash": dash if kind == "actual" else "dot", "width": width if kind == "actual" else 1.2},
                 marker={"symbol": symbol if kind == "actual" else symbol + "-open", "size": 10 if is_hl else 8,
                         "color": color},
                 opacity=1.0 if is_hl or not highlight else 0.75,
-                hovertemplate=name + suffix + "<br>%{x}年度 %{y:,.1f}" + ("" if index else unit) + "<extra></extra>",
+                hovertemplate=name + suffix + "<br>%{x}年度 %{y:" + number + "}" + ("" if index else unit)
+                              + "<extra></extra>",
             ))
     fiscal_year_axis(fig, years, western_years)
-    fig.update_yaxes(title_text="基準年 = 100" if index else (unit or None))
+    value_axis(fig, unit=None if index else raw_unit, rank=rank, values=plotted,
+               title="基準年 = 100" if index else None)
     if not fig.data:
         fig.add_annotation(text="表示できる数値がありません", xref="paper", yref="paper", x=0.5, y=0.5,
                            showarrow=False, font={"size": 15, "color": "#666"})
@@ -91,13 +104,15 @@ def ranking_figure(ranked: pl.DataFrame, *, value: str, value_label: str, highli
         text=text, textposition="outside", cliponaxis=False, customdata=ranks,
         hovertemplate="%{customdata}位 %{y}<br>" + safe_label(value_label) + " %{text}<extra></extra>", showlegend=False,
     ))
-    ticks = [f"<b>▶ {r}位 {safe_label(n)}</b>" if n == highlight else f"{r}位 {safe_label(shorten(n, 18))}"
+    # the names shortened on the axis; the hover's %{y} is the category, the whole name
+    ticks = [f"<b>▶ {r}位 {safe_label(shorten(n, 24))}</b>" if n == highlight else f"{r}位 {safe_label(shorten(n, 18))}"
              for n, r in zip(names, ranks)]
     fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=cats, ticktext=ticks, type="category")
-    fig.update_xaxes(title_text=safe_label(value_label + ("（%）" if percent else (f"（{unit}）" if unit else ""))))
+    value_axis(fig, axis="x", title=value_label, unit="%" if percent else unit)
     if highlight and highlight in names:
         i = names.index(highlight)
-        fig.add_annotation(text=safe_label(f"{highlight}: {ranks[i]}位 / {len(names)}"), xref="paper", yref="paper", x=1, y=1,
+        fig.add_annotation(text=safe_label(f"{shorten(highlight, 24)}: {ranks[i]}位 / {len(names)}"), xref="paper",
+                           yref="paper", x=1, y=1,
                            xanchor="right", yanchor="bottom", showarrow=False,
                            font={"size": 14, "color": HIGHLIGHT}, bgcolor="white")
     if frame.is_empty():
@@ -156,7 +171,7 @@ def tile_map_figure(tiles: pl.DataFrame, *, color_by: str = "status", highlight_
                                  marker={"colorscale": [[i / 4, sequential_color(i / 4)] for i in range(5)], "cmin": 0,
                                          "cmax": 100 if percent else 1, "color": [0], "showscale": True,
                                          "colorbar": {"title": {"text": label_lines(legend_title)}, "thickness": 14,
-                                                              "len": 0.6}}))
+                                                      "len": 0.6, "tickformat": NUMBER_FORMAT}}))
     fig.update_layout(shapes=shapes)
     fig.update_xaxes(visible=False, range=[-0.3, tilemap.COLUMNS + 0.3], fixedrange=True)
     fig.update_yaxes(visible=False, range=[-tilemap.ROWS - 0.3, 0.3], fixedrange=True, scaleanchor="x", scaleratio=1)
@@ -178,14 +193,14 @@ def national_lines_figure(national: pl.DataFrame, *, entity: str, kpi: dict | No
     dates = national["as_of"].to_list()
     fig.add_trace(go.Scatter(x=dates, y=national["median"].to_list(), name="全国の中央値（47都道府県）", mode="lines+markers",
                              line={"color": "#555", "dash": "dash", "width": 2}, marker={"symbol": "square", "size": 7},
-                             connectgaps=False, hovertemplate="%{x}: 中央値 %{y}" + safe_label(unit) + "<extra></extra>"))
+                             connectgaps=False, hovertemplate="%{x}: 中央値 %{y:,}" + safe_label(unit) + "<extra></extra>"))
     fig.add_trace(go.Scatter(x=dates, y=national["top_value"].to_list(), name="最も高い都道府県", mode="lines+markers",
                              line={"color": "#0072B2", "dash": "dot", "width": 2}, marker={"symbol": "triangle-up", "size": 8},
                              customdata=[safe_label(n or "") for n in national["top_entity"].to_list()],
-                             hovertemplate="%{x}: %{customdata} %{y}" + safe_label(unit) + "<extra></extra>"))
+                             hovertemplate="%{x}: %{customdata} %{y:,}" + safe_label(unit) + "<extra></extra>"))
     fig.add_trace(go.Scatter(x=dates, y=national["entity_value"].to_list(), name=safe_label(entity), mode="lines+markers",
                              line={"color": HIGHLIGHT, "width": 4}, marker={"size": 9},
-                             hovertemplate="%{x}: " + safe_label(entity) + " %{y}" + safe_label(unit) + "<extra></extra>"))
+                             hovertemplate="%{x}: " + safe_label(entity) + " %{y:,}" + safe_label(unit) + "<extra></extra>"))
     if kpi is not None and points is not None and points.height:
         marks = {"baseline": ("KPI 基準値", "diamond", "#222"), "target": ("KPI 目標値", "star", "#009E73"),
                  "actual": ("KPI 実績値", "circle-open", "#000")}
@@ -200,6 +215,8 @@ def national_lines_figure(national: pl.DataFrame, *, entity: str, kpi: dict | No
                 customdata=[safe_label(f"{fy}年度「{t}」") for fy, t in zip(sub["fiscal_year"], sub["original_text"])],
                 hovertemplate=name + " %{customdata}<extra></extra>"))
     fig.update_xaxes(title_text="公表の日付（KPI の基準値・目標値は年度末に置く）", type="date", tickformat="%Y年%-m月")
-    fig.update_yaxes(title_text=safe_label(unit), rangemode="tozero")
+    rank = is_rank(unit)
+    values = [v for col in ("median", "top_value", "entity_value") for v in national[col].to_list()]
+    value_axis(fig, unit=unit, rank=rank, values=values, **({} if rank else {"rangemode": "tozero"}))
     fig.update_layout(legend={"orientation": "h", "y": -0.25})
     return layout(fig, title, source, height=520)

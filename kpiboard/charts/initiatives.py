@@ -13,7 +13,7 @@ from ..parsing import format_value
 from ..status import STATUS_STYLE
 from ..status import style as status_style
 from ..status import label as status_label
-from .base import FONT_FAMILY, OKABE_ITO, PATTERNS, SHARED_STYLE, layout, safe_label, shorten, wrap
+from .base import FONT_FAMILY, OKABE_ITO, PATTERNS, SHARED_STYLE, layout, safe_label, shorten, value_axis, wrap
 
 
 def roadmap_lanes(roadmap: pl.DataFrame) -> pl.DataFrame:
@@ -82,8 +82,10 @@ def roadmap_figure(roadmap: pl.DataFrame, *, source: str, western_years: bool = 
             insidetextanchor="middle", textfont={"color": "#000", "size": text_size},
             customdata=list(zip(part["steps"].to_list(), [safe_label(a) for a in part["actor"].fill_null("").to_list()],
                                 [format_fiscal_year(a, western_only=western_years) for a in part["fy_from"].to_list()],
-                                [format_fiscal_year(b, western_only=western_years) for b in part["fy_to"].to_list()])),
-            hovertemplate="%{customdata[2]}–%{customdata[3]}<br>%{customdata[0]}<br>取組主体: %{customdata[1]}"
+                                [format_fiscal_year(b, western_only=western_years) for b in part["fy_to"].to_list()],
+                                [safe_label(lane) for lane in part["lane"].to_list()])),  # the lane's whole name
+            hovertemplate="%{customdata[4]}<br>%{customdata[2]}–%{customdata[3]}<br>%{customdata[0]}<br>"
+                          "取組主体: %{customdata[1]}"
                           "<extra>" + safe_label(code) + "</extra>",
             showlegend=False,
         ))
@@ -167,10 +169,11 @@ def budget_figure(budgets: pl.DataFrame, *, source: str, western_years: bool = F
                            font={"size": 14})
     vals, text = _yen_ticks(top * 1.1)
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=ticktext, showgrid=False)
-    fig.update_yaxes(tickmode="array", tickvals=vals, ticktext=text, range=[0, top * 1.15], title_text="予算額")
+    # ticks in 円 the Japanese way (5億円, 1,500万円): the unit is in every tick, the axis is titled 予算額
+    value_axis(fig, title="予算額", tickmode="array", tickvals=vals, ticktext=text, range=[0, top * 1.15])
     fig = layout(fig, title, source, height=480)
     fig.update_xaxes(showgrid=False)
-    fig.update_layout(barmode="stack", margin={"t": 110})
+    fig.update_layout(barmode="stack", margin={"t": max(110, fig.layout.margin.t)})  # the totals above the bars
     return fig
 
 

@@ -7,7 +7,27 @@ import polars as pl
 from .. import trajectory
 from ..settings import SETTINGS
 from ..status import BAND_WORDS, ON_TRACK, STATUS_STYLE, UNDETERMINED, label, statuses
-from .base import HIGHLIGHT, SHARE_SCALE, category, fiscal_year_axis, layout, safe_label, shorten
+from .base import (COUNT_FORMAT, HIGHLIGHT, NUMBER_FORMAT, SHARE_SCALE, category, fiscal_year_axis, hover_format,
+                   is_rank, layout, safe_label, shorten, value_axis, wrap)
+
+GROUP_LINE_CHARS = 20  # a group's name (a plan, an entity) on the axis: lines of this many characters, two at most
+
+
+def group_ticks(groups, highlight: str | None = None) -> list[str]:
+    """Axis labels of groups: a long name (a plan's) on two lines instead of being cut at the plot's edge,
+    the highlighted one in bold behind ▶. The hover's %{y} is the category: the whole name."""
+    ticks = []
+    for g in groups:
+        lines = wrap(shorten(str(g), 2 * GROUP_LINE_CHARS), GROUP_LINE_CHARS).split("<br>")
+        if highlight and g == highlight:
+            lines = [f"<b>{'▶ ' if i == 0 else ''}{line}</b>" for i, line in enumerate(lines)]
+        ticks.append("<br>".join(lines))
+    return ticks
+
+
+def _row_px(groups, single: int) -> int:
+    """Pixels per group row: more when a label takes two lines."""
+    return single + (12 if any(len(str(g)) > GROUP_LINE_CHARS for g in groups) else 0)
 
 
 def trajectory_figure(kpi: dict, observations: pl.DataFrame, *, western_years: bool = False,
@@ -24,13 +44,15 @@ def trajectory_figure(kpi: dict, observations: pl.DataFrame, *, western_years: b
         obs = obs.with_columns(pl.coalesce("cumulative_value", "value").alias("value"))
     obs = obs.filter(pl.col("value").is_not_null() & pl.col("fiscal_year").is_not_null()).sort("fiscal_year")
     unit = safe_label(kpi.get("unit") or "")  # goes into the hover templates
+    rank = is_rank(kpi.get("unit"), kpi.get("direction"))
+    number = hover_format(rank)  # expected and projected values: a rank whole, others to one decimal
     fig = go.Figure()
     tfy = kpi.get("target_fy")
     if expected and len(expected) >= 2:
         xs, ys = zip(*sorted(expected))
         fig.add_trace(go.Scatter(x=list(xs), y=list(ys), name="期待される推移", mode="lines",
                                  line={"color": "#555", "dash": "dash", "width": 2},
-                                 hovertemplate="%{x}年度 期待値 %{y:,}" + unit + "<extra></extra>"))
+                                 hovertemplate="%{x}年度 期待値 %{y:" + number + "}" + unit + "<extra></extra>"))
     style = {"baseline": ("基準値", "#000000", "square"), "target": ("目標値", "#0072B2", "diamond-open"),
              "actual": ("実績値", "#D55E00", "circle"), "estimate": ("見込み", "#E69F00", "circle-open")}
     for kind, (name, color, symbol) in style.items():
@@ -51,13 +73,14 @@ def trajectory_figure(kpi: dict, observations: pl.DataFrame, *, western_years: b
         fig.add_trace(go.Scatter(x=[x0, x1], y=[v0, v1], name="現状ペースの見通し", mode="lines+markers",
                                  marker={"symbol": ["circle", "x"], "size": [1, 12], "color": HIGHLIGHT},
                                  line={"color": HIGHLIGHT, "dash": "dot", "width": 2},
-                                 hovertemplate="%{x}年度 見通し %{y:,.1f}" + unit + "<extra></extra>"))
+                                 hovertemplate="%{x}年度 見通し %{y:" + number + "}" + unit + "<extra></extra>"))
     end = projection_to or tfy
     years = set(obs["fiscal_year"].to_list()) | ({end} if end else set()) | {y for y, _ in (expected or [])}
     fiscal_year_axis(fig, years, western_years)
-    rank = kpi.get("direction") == "rank"
-    # Not from zero: a KPI moving from 45.8% to 51% must not look flat.
-    fig.update_yaxes(title_text=unit or None, rangemode="normal", autorange="reversed" if rank else True)
+    # Not from zero: a KPI moving from 45.8% to 51% must not look flat. A rank: whole places, 1位 on top.
+    plotted = [v for trace in fig.data for v in (trace.y or ()) if v is not None]
+    value_axis(fig, unit=kpi.get("unit"), rank=rank, values=plotted, rangemode="normal",
+               **({} if rank else {"autorange": True}))
     if not fig.data:
         fig.add_annotation(text="数値の記録がありません", xref="paper", yref="paper", x=0.5, y=0.5,
                            showarrow=False, font={"size": 16, "color": "#666"})
@@ -89,13 +112,13 @@ def status_bar_figure(evaluated: pl.DataFrame, *, group: str = "area", method: s
             hovertemplate="%{y}: %{customdata}件<extra>" + s + "</extra>",
         ))
     fig.update_layout(barmode="stack", bargap=0.25)
-    ticks = [f"<b>▶ {safe_label(g)}</b>" if highlight and g == highlight else safe_label(shorten(str(g), 24))
-             for g in groups]
-    fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=[category(g) for g in groups], ticktext=ticks)
+    fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=[category(g) for g in groups],
+                     ticktext=group_ticks(groups, highlight))
     most = max(totals.values(), default=0)
-    fig.update_xaxes(title_text="KPIの割合（%）" if normalise else "KPI数", range=[0, 100] if normalise else None,
-                     dtick=None if normalise or most > 10 else 1, tickformat=None if normalise else ",d")
-    return layout(fig, title, source, height=max(320, 150 + 36 * len(groups)))
+    value_axis(fig, axis="x", title="KPIの割合" if normalise else "KPI数", unit="%" if normalise else None,
+               tickformat=NUMBER_FORMAT if normalise else COUNT_FORMAT, range=[0, 100] if normalise else None,
+               dtick=None if normalise or most > 10 else 1)
+    return layout(fig, title, source, height=max(320, 150 + _row_px(groups, 36) * len(groups)))
 
 
 def progress_figure(evaluated: pl.DataFrame, *, group: str = "entity", bands: tuple[float, float, float] | None = None,
@@ -123,16 +146,15 @@ def progress_figure(evaluated: pl.DataFrame, *, group: str = "entity", bands: tu
         fig.add_vline(x=value, line={"color": "#444", "dash": dash, "width": 1.2},
                       annotation={"text": f"{name} {value:g}", "font": {"size": 11}, "bgcolor": "rgba(255,255,255,0.8)"},
                       annotation_position="bottom right")
-    ticks = [f"<b>▶ {safe_label(g)}</b>" if highlight and g == highlight else safe_label(shorten(str(g), 24))
-             for g in groups]
     cats = [category(g) for g in groups]
-    fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=cats, ticktext=ticks, categoryorder="array",
-                     categoryarray=cats, type="category")
-    fig.update_xaxes(title_text="進捗率 r（1.0 = 期待どおり。-1〜3 の範囲に収めて表示）", zeroline=True, zerolinecolor="#888")
+    fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=cats, ticktext=group_ticks(groups, highlight),
+                     categoryorder="array", categoryarray=cats, type="category")
+    value_axis(fig, axis="x", title="進捗率 r（1.0 = 期待どおり。-1〜3 の範囲に収めて表示）", zeroline=True,
+               zerolinecolor="#888")
     if frame.is_empty():
         fig.add_annotation(text="進捗率を計算できる KPI がありません（実績値が未登録）", xref="paper", yref="paper",
                            x=0.5, y=0.5, showarrow=False, font={"size": 15, "color": "#666"})
-    return layout(fig, title, source, height=max(340, 170 + 40 * len(groups)))
+    return layout(fig, title, source, height=max(340, 170 + _row_px(groups, 40) * len(groups)))
 
 
 def share_heatmap_figure(evaluated: pl.DataFrame, *, rows: str = "area", cols: str = "entity",
@@ -164,16 +186,18 @@ def share_heatmap_figure(evaluated: pl.DataFrame, *, rows: str = "area", cols: s
         z.append(zr)
         text.append(tr)
     fig = go.Figure(go.Heatmap(
-        z=z, x=[category(c) for c in col_names], y=[safe_label(shorten(r, 20)) for r in row_names], text=text, texttemplate="%{text}",
+        z=z, x=[category(c) for c in col_names], y=[category(r) for r in row_names], text=text, texttemplate="%{text}",
         textfont={"size": 11, "color": "#000"}, zmin=0, zmax=100, xgap=2, ygap=2,
         colorscale=SHARE_SCALE,
-        colorbar={"title": {"text": "順調以上<br>の割合（%）"}, "thickness": 14},
+        colorbar={"title": {"text": "順調以上<br>の割合（%）"}, "thickness": 14, "tickformat": NUMBER_FORMAT},
         hovertemplate="%{y} × %{x}<br>%{text}<extra></extra>",
     ))
     ticks = [f"<b>▶{safe_label(c)}</b>" if highlight and c == highlight else safe_label(shorten(str(c), 10))
              for c in col_names]
     fig.update_xaxes(tickmode="array", tickvals=[category(c) for c in col_names], ticktext=ticks, side="bottom", showgrid=False)
-    fig.update_yaxes(autorange="reversed", showgrid=False)
+    # rows shortened on the axis only: the hover's %{y} is the whole name
+    fig.update_yaxes(autorange="reversed", showgrid=False, tickmode="array", tickvals=[category(r) for r in row_names],
+                     ticktext=[safe_label(shorten(str(r), 20)) for r in row_names])
     fig.update_layout(plot_bgcolor="#f2f2f2")
     return layout(fig, title, source + "（－ = 判定できるKPIなし）" if source else "", height=max(340, 170 + 42 * len(row_names)))
 
@@ -197,5 +221,5 @@ def transition_figure(crosstab: pl.DataFrame, *, before: str, after: str, method
     fig.update_xaxes(title_text=safe_label(after), side="top", showgrid=False)
     fig.update_layout(plot_bgcolor="white")
     fig = layout(fig, title, source, height=460)
-    fig.update_layout(margin={"t": 130})
+    fig.update_layout(margin={"t": max(130, fig.layout.margin.t)})  # the B year above the matrix
     return fig

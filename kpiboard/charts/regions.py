@@ -9,7 +9,9 @@ from ..parsing import format_value
 from ..status import STATUS_STYLE
 from ..status import style as status_style
 from ..status import label as status_label
-from .base import GROUP_STYLE, OKABE_ITO, layout, safe_label, shorten
+from .base import COUNT_FORMAT, GROUP_STYLE, OKABE_ITO, layout, safe_label, shorten, value_axis
+
+TARGET_LABEL = "目標（100%）"
 
 
 def policy_category_figure(categories: pl.DataFrame, *, source: str, order: str = "document",
@@ -46,11 +48,12 @@ def policy_category_figure(categories: pl.DataFrame, *, source: str, order: str 
         ))
     fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
     # the axis ends at the number of all regions: a full bar = every region
-    fig.update_xaxes(range=[0, total], title_text=f"KPIを設定している圏域の数（右端 = 全{total}圏域）", dtick=5)
+    value_axis(fig, axis="x", title=f"KPIを設定している圏域の数（右端 = 全{total}圏域）", tickformat=COUNT_FORMAT,
+               range=[0, total], dtick=5)
     fig = layout(fig, title, source, height=max(360, 150 + 30 * cats.height))
     fig.update_yaxes(showgrid=False)  # after the shared layout, which turns grids on
     # room for the 「n圏域（m%）」 labels, and for the group legend between the title and the plot
-    fig.update_layout(bargap=0.25, margin={"l": 20, "r": 130, "t": 140})
+    fig.update_layout(bargap=0.25, margin={"l": 20, "r": 130, "t": max(140, fig.layout.margin.t)})
     return fig
 
 
@@ -58,11 +61,15 @@ def achievement_figure(rows: pl.DataFrame, *, source: str, western_years: bool =
                        title: str = "設定例KPIの達成率（目標に対する実績）") -> go.Figure:
     """Bars of 達成率 per KPI (rows of the evaluate query), coloured and patterned by status, 100% line."""
     rows = rows.sort("entity", "sort_order")
-    labels = [safe_label(f"{shorten(r['entity'], 14)}｜{shorten(r['kpi_name'], 22)}") for r in rows.iter_rows(named=True)]
+    # two lines, the region above its KPI, each shortened on the axis; the hover has both in full
+    labels = [f"{safe_label(shorten(r['entity'], 20))}<br>{safe_label(shorten(r['kpi_name'], 24))}"
+              for r in rows.iter_rows(named=True)]
+    names = [safe_label(f"{r['entity']}｜{r['kpi_name']}") for r in rows.iter_rows(named=True)]
+    rows = rows.with_columns(pl.Series("axis_label", labels), pl.Series("full_name", names))
     fig = go.Figure()
     unknown = status_style(None).code
     for s in rows["status"].fill_null(unknown).unique(maintain_order=True).to_list():
-        part = rows.with_columns(pl.Series("axis_label", labels)).filter(pl.col("status").fill_null(unknown) == s)
+        part = rows.filter(pl.col("status").fill_null(unknown) == s)
         style = STATUS_STYLE[status_style(s).code]
         rate = [None if v is None else v * 100 for v in part["achievement_rate"].to_list()]
         fig.add_trace(go.Bar(
@@ -72,18 +79,20 @@ def achievement_figure(rows: pl.DataFrame, *, source: str, western_years: bool =
             text=[("―" if v is None else f"{v:,.0f}%") + f" {style['mark']}" for v in rate],
             textposition="outside", cliponaxis=False,
             customdata=[[safe_label(format_value(b, u)), safe_label(format_value(t, u)), safe_label(format_value(a, u)),
-                         format_fiscal_year(y, western_only=western_years)]
-                        for b, t, a, u, y in zip(part["baseline_value"].to_list(), part["target_value"].to_list(),
-                                                 part["actual_value"].to_list(), part["unit"].fill_null("").to_list(),
-                                                 part["eval_fy"].to_list())],
-            hovertemplate="基準値 %{customdata[0]} → 目標値 %{customdata[1]}<br>実績 %{customdata[2]}"
+                         format_fiscal_year(y, western_only=western_years), n]
+                        for b, t, a, u, y, n in zip(part["baseline_value"].to_list(), part["target_value"].to_list(),
+                                                    part["actual_value"].to_list(), part["unit"].fill_null("").to_list(),
+                                                    part["eval_fy"].to_list(), part["full_name"].to_list())],
+            hovertemplate="%{customdata[4]}<br>基準値 %{customdata[0]} → 目標値 %{customdata[1]}<br>実績 %{customdata[2]}"
                           "（%{customdata[3]}）<br>達成率 %{x:,.0f}%<extra>" + s + "</extra>",
         ))
-    fig.add_vline(x=100, line={"color": "#000", "dash": "dash", "width": 1.5},
-                  annotation_text="目標（100%）", annotation_position="bottom right")  # top is the legend's
+    # The 100% line is named in the legend, not by a text beside it: inside the plot a text collided with the
+    # bars' 「129%」 labels, above it with the legend.
+    fig.add_vline(x=100, line={"color": "#000", "dash": "dash", "width": 1.5}, name=TARGET_LABEL, showlegend=True,
+                  legendrank=2000)
     values = [v for v in rows["achievement_rate"].to_list() if v is not None]
     top = max([1.0] + values) * 100
-    fig.update_xaxes(range=[0, top * 1.2], title_text="達成率 (実績−基準)/(目標−基準)", ticksuffix="%")
+    value_axis(fig, axis="x", title="達成率 (実績−基準)/(目標−基準)", range=[0, top * 1.2], ticksuffix="%")
     fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
     fig = layout(fig, title, source, height=max(320, 170 + 44 * rows.height))
     fig.update_yaxes(showgrid=False)
