@@ -9,26 +9,10 @@ import plotly.graph_objects as go
 import polars as pl
 import pytest
 
-from kpiboard import charts, db, store, views
+from kpiboard import charts, views
 
 RANK_KPI = "toyama-growth:4-1"  # 製造業における付加価値率の全国順位: 12位 (R2) → 10位 (R8)
 LONG_PLAN = "とても長い名前の計画：" + "地域の未来を切り拓く総合的なまちづくりと人づくりの推進計画" * 2 + "（テスト市）"
-
-
-@pytest.fixture(scope="module")
-def run():
-    """A named query on the embedded data (what ui.run is to a page)."""
-    monkey = pytest.MonkeyPatch()
-    monkey.delenv("KPIBOARD_DATA_DIR", raising=False)
-    con = db.connect(store.data_dir())
-    yield lambda name, **params: db.run(name, con, **params)
-    con.close()
-    monkey.undo()
-
-
-@pytest.fixture(scope="module")
-def evaluated(run):
-    return run("evaluate")
 
 
 def spec(fig: go.Figure) -> dict:
