@@ -8,6 +8,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pytest  # noqa: E402
 
 from browser import chromium_page, streamlit_server  # noqa: E402
+from kpiboard import db, store  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -22,3 +23,19 @@ def page():
     """A fresh Debian-chromium page per test."""
     with chromium_page() as p:
         yield p
+
+
+@pytest.fixture(scope="module")
+def run():
+    """A named query on the embedded data (what ui.run is to a page): for tests of views and charts."""
+    monkey = pytest.MonkeyPatch()
+    monkey.delenv("KPIBOARD_DATA_DIR", raising=False)
+    con = db.connect(store.data_dir())
+    yield lambda name, **params: db.run(name, con, **params)
+    con.close()
+    monkey.undo()
+
+
+@pytest.fixture(scope="module")
+def evaluated(run):
+    return run("evaluate")

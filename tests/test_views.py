@@ -2,29 +2,12 @@
 from collections import Counter
 
 import polars as pl
-import pytest
 
-from kpiboard import db, status, store, views
+from kpiboard import status, views
 from kpiboard.eras import format_fiscal_year
 from kpiboard.parsing import format_value
 
 GROWTH = "toyama-growth"  # 富山県成長戦略
-
-
-@pytest.fixture(scope="module")
-def run():
-    """A named query on the embedded data (what ui.run is to a page)."""
-    monkey = pytest.MonkeyPatch()
-    monkey.delenv("KPIBOARD_DATA_DIR", raising=False)
-    con = db.connect(store.data_dir())
-    yield lambda name, **params: db.run(name, con, **params)
-    con.close()
-    monkey.undo()
-
-
-@pytest.fixture(scope="module")
-def evaluated(run):
-    return run("evaluate")
 
 
 # ---------------------------------------------------------------- 概要
