@@ -150,7 +150,8 @@ def read_filters() -> Filters:
     params, written = st.query_params.to_dict(), st.session_state.get(_WRITTEN) or {}
     labels = {}
     if any(k in params and params[k] != written.get(k) for k in (ENTITY, PLAN)):  # an entity or plan from a link
-        labels = {ENTITY: dict(zip(entities()["entity"], entities()["entity_id"])),
+        ents = entities()
+        labels = {ENTITY: dict(zip(ents["entity"], ents["entity_id"])),
                   PLAN: {plan_label(r): r["plan_id"] for r in plans().iter_rows(named=True)}}
     read = filter_values.from_url(params, held=st.session_state.get(_HELD), last_written=written, labels=labels,
                                   method_labels=status.METHOD_LABELS)
