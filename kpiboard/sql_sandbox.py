@@ -15,9 +15,11 @@ and runs it; the server waits on a pipe and kills the worker when time is up. Th
 
 Inside the worker DuckDB is locked down as well: no file or network access, no extensions, no
 spilling to disk, no Python variables, `lock_configuration`; only a single SELECT is accepted
-(DuckDB's own parser, not a regex). Workers read the tables from a snapshot: per data version the
-server writes every table and `kpi_status` (the evaluate query) as Parquet into a private temporary
-directory, so no data goes through pipes and a query sees one version even while an import writes.
+(DuckDB's own parser, not a regex; PRAGMA and IMPORT, which DuckDB 1.5's parser rewrites or runs while
+parsing, and brackets nested too deep are refused from DuckDB's tokens before that). Workers read the
+tables from a snapshot: per data version the server writes every table and `kpi_status` (the evaluate
+query) as Parquet into a private temporary directory, so no data goes through pipes and a query sees
+one version even while an import writes.
 One warm spare worker waits (imports done) so a query does not pay Python's start-up.
 Every refusal and failure is a `SandboxError` with a Japanese message and no server paths.
 """
@@ -213,9 +215,9 @@ def snapshot_dir(directory: Path | None = None) -> Path:
             staging = _snapshot_root / f".{key}.tmp"
             shutil.rmtree(staging, ignore_errors=True)
             staging.mkdir()
-            for name in schema.TABLES:
-                store.read_table(directory, name).write_parquet(staging / f"{name}.parquet")
-            with db.Database(directory) as database:
+            with db.Database(directory, version) as database:  # one snapshot for every table
+                for name in [*schema.TABLES, "observation_history"]:
+                    database.connection.sql(f'FROM "{name}"').pl().write_parquet(staging / f"{name}.parquet")
                 database.query("evaluate").write_parquet(staging / f"{STATUS_TABLE}.parquet")
             os.replace(staging, target)
             versions = _snapshots.setdefault(str(directory), [])
@@ -391,6 +393,9 @@ def _refusal(header: dict, time_limit: float, memory_budget: int, byte_limit: in
         return SandboxError("empty", "SQL を入力してください。")
     if kind == "syntax":
         return SandboxError("syntax", "SQL の構文エラーです。", detail)
+    if kind == "too_deep":  # DuckDB's advice there (SET max_expression_depth) is about a locked setting
+        return SandboxError("syntax", f"式の入れ子が深すぎます（括弧・関数・演算の入れ子は {header.get('limit', 1000):,} 段まで）。"
+                                      "WITH 句で段階に分けるなどして、入れ子を浅くしてください。")
     if kind == "multiple":
         return SandboxError("multiple", f"一度に実行できる SQL 文は1つだけです（{header.get('count', 2)}個の文があります）。")
     if kind == "forbidden":

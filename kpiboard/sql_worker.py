@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import resource
 import signal
 import struct
@@ -27,6 +28,13 @@ BATCH_ROWS = 1024
 UNREADABLE = ("INTERVAL", "UNION", "BIT", "VARINT", "BIGNUM", "TIME WITH TIME ZONE", "TIMETZ")
 # Settings that default to paths under the server's home directory; blanked so no query can read them.
 PATH_SETTINGS = ("secret_directory", "extension_directory", "home_directory")
+# Statements DuckDB 1.5's `extract_statements` does not only parse: it runs a PRAGMA's function to rewrite it
+# (`PRAGMA version` comes back as `SELECT * FROM pragma_version()`, type SELECT) and IMPORT DATABASE (a PRAGMA
+# inside) reads the export's schema.sql and load.sql. They are refused from the tokens, before DuckDB parses.
+REWRITTEN_BY_PARSER = ("PRAGMA", "IMPORT")
+# Brackets nested deeper than this are refused before parsing. DuckDB's own max_expression_depth (1000) stops
+# nested calls and operators, but 1.5 folds plain parentheses away and would parse thousands of them.
+MAX_NESTING = 1000
 
 
 def limit_self(memory_budget: int, seconds: float) -> None:
@@ -80,9 +88,21 @@ class Refused(Exception):
 
 def check_statement(con: duckdb.DuckDBPyConnection, sql: str) -> str:
     """The text of the single SELECT statement in `sql`; Refused otherwise."""
+    scanned = scan(sql)
+    if scanned is not None:
+        firsts, deepest = scanned
+        rewritten = [w for w in firsts if w in REWRITTEN_BY_PARSER]
+        if rewritten and len(firsts) > 1:
+            raise Refused("multiple", count=len(firsts))
+        if rewritten:
+            raise Refused("forbidden", statement_type=rewritten[0])
+        if deepest > MAX_NESTING:
+            raise Refused("too_deep", limit=MAX_NESTING)
     try:
         statements = con.extract_statements(sql)
     except duckdb.Error as e:
+        if _too_deep(e):
+            raise Refused("too_deep", limit=MAX_NESTING) from None
         raise Refused("syntax", str(e)) from None
     if not statements:
         raise Refused("empty")
@@ -94,8 +114,44 @@ def check_statement(con: duckdb.DuckDBPyConnection, sql: str) -> str:
     return statement.query
 
 
+def scan(sql: str) -> tuple[list[str], int] | None:
+    """From DuckDB's tokenizer (no parsing, no pragmas run): the first word of each non-empty statement
+    (upper case, "" if not a keyword) and the deepest nesting of brackets; None if it cannot tokenize."""
+    try:
+        tokens = duckdb.tokenize(sql)
+    except Exception:  # DuckDB's parser says what is wrong
+        return None
+    raw = sql.encode("utf-8")  # the positions count bytes
+    firsts, first, depth, deepest = [], None, 0, 0
+    for position, kind in tokens:
+        char = raw[position:position + 1]
+        if kind == duckdb.token_type.operator and char == b";":
+            if first is not None:
+                firsts.append(first)
+            first = None
+            continue
+        if first is None:
+            word = re.match(rb"[A-Za-z_]+", raw[position:position + 64]) if kind == duckdb.token_type.keyword else None
+            first = word.group().decode("ascii").upper() if word else ""
+        if kind == duckdb.token_type.operator:
+            if char in (b"(", b"[", b"{"):
+                depth += 1
+                deepest = max(deepest, depth)
+            elif char in (b")", b"]", b"}"):
+                depth = max(depth - 1, 0)
+    if first is not None:
+        firsts.append(first)
+    return firsts, deepest
+
+
+def _too_deep(error: BaseException) -> bool:
+    return "max expression depth" in str(error).lower()
+
+
 def classify(error: BaseException) -> Refused:
     detail = str(error)
+    if _too_deep(error):
+        return Refused("too_deep", limit=MAX_NESTING)
     if isinstance(error, MemoryError) or isinstance(error, duckdb.OutOfMemoryException):
         return Refused("memory", detail)
     if isinstance(error, duckdb.InterruptException):
@@ -168,14 +224,33 @@ def handle(request: dict) -> tuple[dict, bytes]:
 
 
 def displayable(con: duckdb.DuckDBPyConnection, query: str) -> duckdb.DuckDBPyRelation:
-    """The query's relation, with columns of types polars cannot read (intervals, unions …) as text."""
+    """The query's relation with names polars can hold (no two alike: `a, a` becomes `a, a_1`) and columns
+    of types polars cannot read (intervals, unions …) as text. Columns are taken by position (#1): names repeat."""
     relation = con.sql(query)
-    odd = [n for n, t in zip(relation.columns, relation.types) if any(w in str(t).upper() for w in UNREADABLE)]
-    if not odd:
+    names = unique_names(relation.columns)
+    odd = [any(w in str(t).upper() for w in UNREADABLE) for t in relation.types]
+    if names == list(relation.columns) and not any(odd):
         return relation
-    quoted = ['"' + n.replace('"', '""') + '"' for n in odd]
-    replace = ", ".join(f"CAST({q} AS VARCHAR) AS {q}" for q in quoted)
-    return con.sql(f"SELECT * REPLACE ({replace}) FROM (\n{query}\n)")
+    quoted = ['"' + n.replace('"', '""') + '"' for n in names]
+    columns = ", ".join(f"CAST(#{i} AS VARCHAR) AS {q}" if cast else f"#{i} AS {q}"
+                        for i, (q, cast) in enumerate(zip(quoted, odd), start=1))
+    return con.sql(f"SELECT {columns} FROM (\n{query}\n)")
+
+
+def unique_names(names: list[str]) -> list[str]:
+    """The names with repeats suffixed `_1`, `_2` … (a suffix no other column has); polars needs unique names."""
+    taken, result = set(names), []
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            k = 1
+            while f"{name}_{k}" in taken:
+                k += 1
+            name = f"{name}_{k}"
+            taken.add(name)
+        seen.add(name)
+        result.append(name)
+    return result
 
 
 def table_columns(con: duckdb.DuckDBPyConnection) -> pa.Table:
