@@ -8,15 +8,25 @@ from kpiboard.warmup import warm_up
 
 warm_up()  # heavy imports once, under a lock, before this session's imports race other sessions' (see warmup.py)
 
-from kpiboard import status, ui  # noqa: E402
+from kpiboard import auth, status, ui  # noqa: E402
 from kpiboard import format as fmt
 from kpiboard.settings import BAND_SETTINGS, SETTINGS, SettingError
 
 # A local icon: a Material icon as page_icon makes every browser fetch its SVG from Google's font servers.
 # No menu_items: with toolbarMode "minimal" (.streamlit/config.toml) the app then has no English menu at all.
 st.set_page_config(page_title="KPI board", page_icon=str(ui.ASSETS / "icon.png"), layout="wide")
+# With [auth] in secrets: a visitor not logged in gets the login screen and nothing else (the run stops here).
+USER = auth.current_user()
+
+
+def _shown(allowed: bool) -> str:
+    # A page the user may not use stays registered but hidden: its URL opens the page's own Japanese refusal
+    # rather than Streamlit's English "Page not found".
+    return "visible" if allowed else "hidden"
+
 
 # One entry per page; the smoke tests read this list, so a new page is tested by being listed here.
+# Pages a role may not use are hidden (_shown), never left out.
 PAGES = {
     "見る": [
         st.Page("pages/overview.py", title="概要", icon=":material/dashboard:", url_path="start", default=True),
@@ -28,8 +38,12 @@ PAGES = {
     "データ": [
         st.Page("pages/data.py", title="データ", icon=":material/table_view:", url_path="data"),
         st.Page("pages/sql.py", title="SQL", icon=":material/terminal:", url_path="sql"),
-        st.Page("pages/import_data.py", title="データ取込", icon=":material/upload_file:", url_path="import"),
+        st.Page("pages/import_data.py", title="データ取込", icon=":material/upload_file:", url_path="import",
+                visibility=_shown(USER.may_edit_some)),
         st.Page("pages/export.py", title="出力", icon=":material/download:", url_path="export"),
+        # Roles matter only with login; without [auth] the page is there by URL for preparing them.
+        st.Page("pages/roles.py", title="権限管理", icon=":material/admin_panel_settings:", url_path="roles",
+                visibility=_shown(auth.auth_configured() and USER.is_admin)),
     ],
 }
 OVERVIEW = PAGES["見る"][0]
@@ -100,6 +114,13 @@ def _leave_presentation():
 
 
 with st.sidebar:
+    if auth.auth_configured():
+        # st.text: the name and email come from the login provider, not Markdown
+        st.text(f"{USER.name}（{auth.ROLE_JA[USER.role]}）")
+        if USER.email and USER.email != USER.name:
+            st.text(USER.email)
+        if st.button("ログアウト", key="auth_logout", icon=":material/logout:"):
+            st.logout()
     ui.setting_toggle("発表モード", ui.PRESENT,
                       help="プロジェクター向け: サイドバーを隠し、文字を大きく、グラフを1画面に1つずつ表示します。")
     ui.setting_toggle("西暦のみで表示", ui.WESTERN, help="年度を R6（2024） ではなく 2024 と表示します")

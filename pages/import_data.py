@@ -4,7 +4,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from kpiboard import importer, store, ui, views
+from kpiboard import auth, importer, store, ui, views
 from kpiboard import format as fmt
 from kpiboard.importer import TEMPLATE_FILE_NAME, template_xlsx_bytes
 
@@ -12,10 +12,11 @@ ERROR_CSS = "background-color: #F8D7DA; color: #842029; font-weight: bold"
 WARNING_CSS = "background-color: #FFF3CD"
 STATUS_CSS = {"新規": "background-color: #D1E7DD", "更新": "background-color: #FFE5B4", "変更なし": "color: #6C757D"}
 MB = 1024 * 1024
-LOCAL_USER = "ローカル利用者"
+LOCAL_USER = auth.LOCAL_USER
 
 ui.page_header("データ取込", "Excel・CSV の KPI シートを読み込み、読み取り結果を確かめてから取り込みます。"
                            "取り込むまでは何も保存しません。")
+me = auth.require_editor()  # a viewer (also one who opens /import directly) is refused here
 
 left, right = st.columns([3, 1])
 with right:
@@ -29,8 +30,15 @@ with left:
         f"KPI シート（.xlsx / .csv、1ファイル {importer.MAX_FILE_BYTES // MB} MB まで）", type=["xlsx", "csv"],
         accept_multiple_files=True, key=uploader_key, max_upload_size=importer.MAX_FILE_BYTES // MB,
         help="CSV の文字コード（UTF-8 / BOM付きUTF-8 / Shift_JIS）は自動で判別します。")
-# Never the server's login name: the page is shared; an empty field is recorded as LOCAL_USER.
-user = st.text_input("取込者名（変更履歴に残ります）", key="import_user", placeholder=LOCAL_USER)
+if auth.auth_configured():
+    # the login records who imports; an editor sees which entities they may import for
+    user = me.email
+    st.text(f"取込者: {me.email}")
+    if not me.is_admin and auth.ALL not in me.entity_ids:
+        st.text("取り込める自治体・圏域: " + "、".join(sorted(auth.entity_names(me.entity_ids, ui.table("entities")))))
+else:
+    # Never the server's login name: the page is shared; an empty field is recorded as LOCAL_USER.
+    user = st.text_input("取込者名（変更履歴に残ります）", key="import_user", placeholder=LOCAL_USER)
 # The dataset's name, never the server's path to it (the page is shared).
 dataset = ui.table("dataset")
 st.caption("取込先: 表示中のデータ（" + fmt.md(dataset["name"][0] if dataset.height else "名前なし") + "）")
@@ -173,17 +181,24 @@ with tab_sheet:
         st.caption("表を読み取れませんでした（エラーを確認してください）。")
 
 st.divider()
+# An editor imports only for their entities: a file that changes another entity's KPIs is refused whole.
+others = auth.entities_not_given(me, result, {t: ui.table(t) for t in ("entities", "plans", "kpis")})
 if result.errors:
     reason = "エラーがあるため取り込めません。"
+elif others:
+    reason = ("担当していない自治体・圏域の指標が含まれるため取り込めません（" + "、".join(others)
+              + "）。これらの行を除くか、管理者に権限を依頼してください。")
 elif not result.changed:
     reason = "登録済みのデータと同じです。取り込んでも何も変わりません。"
 else:
     reason = ""
 clicked = st.button("取り込む", type="primary", disabled=bool(reason), key="import_run",
                     help="すべてのファイルを検証し、問題がなければまとめて保存します（全部か無しか）。")
-if reason:
+if others and not result.errors:
+    st.error(fmt.md(reason), icon=":material/lock:")  # names entities from the file: data, not Markdown
+elif reason:
     st.caption(reason)
-if clicked:
+if clicked and not reason:
     with st.status("取り込んでいます…", expanded=False) as status:
         bar = st.progress(0.0)
         # the preview's plan if the data is unchanged since (else commit reads the files again); all or nothing

@@ -25,14 +25,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(data_dir: Path | None = None):
-    port = free_port()
+def streamlit_server(data_dir: Path | None = None, *, port: int | None = None, secrets: Path | None = None):
+    """secrets: a secrets.toml for the server instead of ~/.streamlit's and the app's (e.g. an [auth] section);
+    port: when the test must know it first (the [auth] redirect_uri names it)."""
+    port = port or free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     if data_dir:
         env["KPIBOARD_DATA_DIR"] = str(data_dir)
     cmd = [sys.executable, "-m", "kpiboard.serve", "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
+    if secrets:
+        cmd += ["--secrets.files", str(secrets)]
     # The server's log goes to a file: an unread pipe would fill up and stall a server that logs a lot.
     log = tempfile.TemporaryFile()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
