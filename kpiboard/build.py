@@ -393,5 +393,6 @@ def _check_references(b: _Builder, out: dict[str, list[dict]]) -> None:
 
 def build(out_dir: Path = store.EMBEDDED_DATA_DIR, sources: Path = SOURCES_DIR) -> dict[str, pl.DataFrame]:
     tables = build_tables(sources)
-    store.write_tables(out_dir, tables, {"built_from": "data/sources", "synthetic": False})
+    store.write_tables(out_dir, tables, {"built_from": "data/sources", "synthetic": False},
+                       author="python -m kpiboard build", message="同梱データを data/sources から作成")
     return tables

@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+import polars as pl
+
 from . import db, store, tabular
 from .settings import SETTINGS, SettingError
 
@@ -25,12 +27,12 @@ def _cmd_build(args) -> int:
         if args.check:
             tables = build_tables()
         else:
-            tables = build(Path(args.out) if args.out else store.EMBEDDED_DATA_DIR)  # under the directory's lock
+            tables = build(Path(args.out) if args.out else store.EMBEDDED_DATA_DIR)
     except BuildFailed as e:
         for err in e.errors:
             print(f"エラー: {err}", file=sys.stderr)
         return 1
-    except store.DirectoryLockError as e:
+    except store.StoreError as e:
         print(f"エラー: {e}", file=sys.stderr)
         return 1
     for name, frame in tables.items():
@@ -38,8 +40,8 @@ def _cmd_build(args) -> int:
     return 0
 
 
-def evaluate_frame(year=None, method="expected", entity=None, plan=None, directory=None):
-    with db.Database(directory) as database:
+def evaluate_frame(year=None, method="expected", entity=None, plan=None, directory=None, as_of=None):
+    with db.Database(directory, as_of=as_of) as database:
         return database.query("evaluate", eval_year=year, method=method, entity=entity, plan=plan)
 
 
@@ -55,13 +57,17 @@ def fiscal_year_arg(text: str) -> int:
 
 def _cmd_evaluate(args) -> int:
     directory = store.data_dir()
-    if not (directory / "kpis.parquet").exists():
+    if not store.exists(directory) or store.read_table(directory, "kpis").is_empty():
         print(f"エラー: データディレクトリ {directory} に KPI のデータがありません（KPIBOARD_DATA_DIR を確認してください）",
               file=sys.stderr)
         return 1
-    frame = evaluate_frame(args.year, args.method, args.entity, args.plan).select(EVALUATE_COLUMNS)
+    try:
+        frame = evaluate_frame(args.year, args.method, args.entity, args.plan, as_of=args.as_of).select(EVALUATE_COLUMNS)
+    except store.StoreError as e:
+        print(f"エラー: {e}", file=sys.stderr)
+        return 1
     if (args.entity or args.plan) and frame.is_empty():
-        with db.Database() as database:
+        with db.Database(as_of=args.as_of) as database:
             plans = database.query("plans_list")
         names = "、".join(f"{r['plan']}（{r['entity']}）" for r in plans.iter_rows(named=True))
         print(f"エラー: 自治体「{args.entity or '指定なし'}」・計画「{args.plan or '指定なし'}」に該当する指標がありません。"
@@ -81,10 +87,42 @@ def _cmd_evaluate(args) -> int:
     return 0
 
 
+def as_of_arg(text: str):
+    from datetime import date, datetime
+
+    try:
+        text = text.strip()
+        return datetime.fromisoformat(text) if "T" in text or " " in text else date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日付は 2025-03-10 または 2025-03-10T15:00 の形で指定してください（{text!r}）") from None
+
+
+def _cmd_history(args) -> int:
+    frame = store.snapshots(store.data_dir()).filter(pl.col("snapshot_id") > 0)
+    if args.format == "json":
+        json.dump(frame.to_dicts(), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+        return 0
+    for row in frame.iter_rows(named=True):
+        print(f"{row['snapshot_id']:>6}  {row['snapshot_time']}  {row['author'] or '―'}  {row['commit_message'] or ''}")
+    return 0
+
+
+def _cmd_maintenance(args) -> int:
+    try:
+        done = store.maintain(store.data_dir(), expire_before=args.expire_before)
+    except store.StoreError as e:
+        print(f"エラー: {e}", file=sys.stderr)
+        return 1
+    print(f"データファイル {done['data_files_before']} → {done['data_files_after']}、"
+          f"消したスナップショット {done['snapshots_expired']}、削除したファイル {done['files_deleted']}")
+    return 0
+
+
 def _cmd_series(args) -> int:
     """Published dated figures of one indicator (reference_series) with their sources."""
     directory = store.data_dir()
-    if not (directory / "reference_series.parquet").exists():
+    if store.read_table(directory, "reference_series").is_empty():
         print(f"エラー: データディレクトリ {directory} に参考系列（reference_series）のデータがありません", file=sys.stderr)
         return 1
     with db.Database() as database:
@@ -128,8 +166,8 @@ def _cmd_synth(args) -> int:
                      kpis_per_entity=args.kpis_per_entity, first_year=int(start), last_year=int(end or start),
                      seed=args.seed)
     try:
-        counts = write_synthetic(Path(args.out), spec)  # under the directory's lock
-    except store.DirectoryLockError as e:
+        counts = write_synthetic(Path(args.out), spec)
+    except store.StoreError as e:
         print(f"エラー: {e}", file=sys.stderr)
         return 1
     for name, n in counts.items():
@@ -192,6 +230,7 @@ def _add_export_parser(sub) -> None:
     p.add_argument("--out", required=True,
                    help="出力ファイル。png で既存のフォルダ（または末尾 /）を指定すると全グラフを書き出す")
     p.add_argument("--western-years", action="store_true", help="年度を R6（2024） ではなく 2024 と書く")
+    p.add_argument("--as-of", type=as_of_arg, help="この日（日本時間の終わり）時点のデータで作る（例 2025-03-10）")
     p.set_defaults(func=_cmd_export)
 
 
@@ -204,7 +243,7 @@ def _cmd_export(args) -> int:
         except SettingError as e:
             raise ExportError(f"--bands: {e}") from None
         report = build_report(args.plan, args.entity, args.year, args.method, bands,
-                              western_years=args.western_years)
+                              western_years=args.western_years, as_of=args.as_of)
         out = Path(args.out)
         if args.format == "png" and (out.is_dir() or args.out.endswith(("/", "\\"))):
             from .export.png import render_all
@@ -235,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kpiboard", description="KPI board: KPIの進捗判定・データ管理")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("build", help="data/sources の CSV から埋め込みデータ（Parquet）を作る")
+    p = sub.add_parser("build", help="data/sources の CSV から埋め込みデータを作る（DuckLake、ひとつのトランザクション）")
     p.add_argument("--check", action="store_true", help="検証だけ行い、書き込まない")
     p.add_argument("--out", help="出力先（既定: data/）")
     p.set_defaults(func=_cmd_build)
@@ -248,7 +287,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--format", choices=["csv", "json"], default="csv",
                    help="csv は出力ページの CSV と同じ（数式に見える文字列の先頭に ' を付ける、改行 CRLF）")
     p.add_argument("--bom", action="store_true", help="CSV の先頭に BOM を付ける（Excel で開くファイルに書き出すとき）")
+    p.add_argument("--as-of", type=as_of_arg, help="この日（日本時間の終わり）時点のデータで判定する（例 2025-03-10）。"
+                   "会議で見たとおりの結果を再現する")
     p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("history", help="データの変更履歴（スナップショット: 日時・実行者・内容）を出力する")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(func=_cmd_history)
+
+    p = sub.add_parser("maintenance", help="保存先の整理: 小さなデータファイルの統合、不要になったファイルの削除")
+    p.add_argument("--expire-before", type=as_of_arg,
+                   help="この日より前のスナップショットを消す（既定: 消さない。変更履歴と --as-of が読めなくなるため）")
+    p.set_defaults(func=_cmd_maintenance)
 
     p = sub.add_parser("synth", help="合成データ（規模の試験用）を書き出す")
     p.add_argument("--out", required=True)

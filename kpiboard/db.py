@@ -1,8 +1,9 @@
-"""DuckDB over a data directory, and the named queries in `queries/*.sql`.
+"""DuckDB over the store, and the named queries in `queries/*.sql`.
 
-One database per process; each table is a view over its Parquet file, so a query always reads what
-is on disk now (an import shows up without a restart). Queries are files, parameters are bound with
-`$name` and never formatted into SQL text.
+A Database reads one snapshot of the store: each table is a view `AT (VERSION => n)` of the DuckLake table, so
+every query of a page run (or an export) sees the same data even while an import commits, and `as_of` shows the
+data as it was on a date. The app opens one per data version, so an import shows up without a restart.
+Queries are files, parameters are bound with `$name` and never formatted into SQL text.
 """
 from __future__ import annotations
 
@@ -29,18 +30,30 @@ def query_text(name: str) -> str:
 
 
 class Database:
-    """One DuckDB database over a data directory: `.query(name, **params)` runs a named query of queries/.
-    Callers that read several queries (an export, the CLI) open one and close it when done."""
+    """One snapshot of a store: `.query(name, **params)` runs a named query of queries/ on it. The snapshot is
+    attached read-only (DuckLake's SNAPSHOT_VERSION) and the tables are found through each cursor's search path,
+    so every query of a Database reads the same version; views derived from the tables (queries/<view>.sql) live
+    in a schema of their own next to it. Cheap to open (nothing is copied); `close` is for symmetry."""
 
-    def __init__(self, directory: Path | None = None):
+    def __init__(self, directory: Path | None = None, version=None, as_of=None):
         self.directory = Path(directory) if directory else store.data_dir()
-        self.connection = connect(self.directory)
+        if as_of is not None:
+            version = store.version_as_of(self.directory, as_of)
+        self.version = int(version) if version not in (None, "") else int(store.data_version(self.directory))
+        self._search_path = _snapshot_schemas(self.directory, self.version)
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor whose unqualified table names are this snapshot's tables."""
+        self._search_path = _snapshot_schemas(self.directory, self.version)  # again: it may have been detached
+        cur = store.cursor()
+        cur.execute(f"SET search_path = '{self._search_path}'")
+        return cur
 
     def query(self, name: str, **params) -> pl.DataFrame:
-        return run(name, self.connection, **params)
+        return run(name, self, **params)
 
     def close(self) -> None:
-        self.connection.close()
+        pass
 
     def __enter__(self) -> "Database":
         return self
@@ -49,34 +62,63 @@ class Database:
         self.close()
 
 
-def connect(directory: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """A new in-memory database with one view per table of the data directory."""
-    directory = Path(directory) if directory else store.data_dir()
-    con = duckdb.connect()
-    attach_views(con, directory)
-    return con
+def connect(directory: Path | None = None, version: int | None = None) -> Database:
+    """A Database (kept under this name for the callers that read one query at a time)."""
+    return Database(directory, version)
 
 
-DERIVED_VIEWS = ("kpi_context",)  # queries/<name>.sql over the tables, shared by several queries
+DERIVED_VIEWS = ("kpi_context", "observation_history")  # queries/<name>.sql over the tables, shared by queries
+
+_made: set[str] = set()  # derived schemas made in this process
 
 
-def attach_views(con: duckdb.DuckDBPyConnection, directory: Path) -> None:
-    """One view per table, built through the relation API (no path spliced into SQL text)."""
-    for table, spec in schema.TABLES.items():
-        path = store.table_path(directory, table)
-        if path.exists():
-            relation = con.read_parquet(str(path))
-            # A directory written before a column was added reads that column as NULL.
-            missing = [f"CAST(NULL AS {_sql_type(t)}) AS {c}" for c, t in spec["columns"].items()
-                       if c not in relation.columns]
-            if missing:
-                relation = relation.project(", ".join(["*", *missing]))
-        else:
-            relation = con.sql("SELECT " + ", ".join(f"CAST(NULL AS {_sql_type(t)}) AS {c}"
-                                                     for c, t in spec["columns"].items()) + " WHERE false")
-        relation.create_view(table, replace=True)
-    for view in DERIVED_VIEWS:
-        con.sql(query_text(view)).create_view(view, replace=True)
+def _snapshot_schemas(directory: Path, version: int) -> str:
+    """Attach the snapshot (once per process) and make its schema of derived views; returns the search path."""
+    loc = store.location(directory)
+    alias = store.attached(loc, version=version) if version else None
+    derived = f"d_{alias or 'empty'}"
+    # The derived schema first: it holds stand-ins for tables (or columns) the snapshot does not have yet.
+    path = f"memory.{derived},{alias}.main" if alias else f"memory.{derived}"
+    with store._lock:
+        if derived in _made and _schema_exists(derived):
+            return path
+        if store._instance is None:
+            store._instance = store.new_connection()
+        cur = store._instance.cursor()
+        try:
+            cur.execute(f'CREATE SCHEMA IF NOT EXISTS memory."{derived}"')
+            cur.execute(f"SET search_path = '{path}'")
+            present = store.columns_of(cur, alias, version) if alias else {}
+            for table, spec in schema.TABLES.items():
+                if table not in present:  # a table the store did not have yet at that snapshot reads as empty
+                    cur.execute(f'CREATE OR REPLACE VIEW memory."{derived}"."{table}" AS SELECT '
+                                + ", ".join(f"CAST(NULL AS {_sql_type(t)}) AS {c}" for c, t in spec["columns"].items())
+                                + " WHERE false")
+                elif missing := [c for c in spec["columns"] if c not in present[table]]:
+                    # a column added to the schema after this snapshot was written reads as NULL
+                    cur.execute(f'CREATE OR REPLACE VIEW memory."{derived}"."{table}" AS SELECT *, '
+                                + ", ".join(f'CAST(NULL AS {_sql_type(spec["columns"][c])}) AS "{c}"' for c in missing)
+                                + f' FROM {alias}."{table}"')
+            # What imports changed is the change feed of `observations` (DuckLake's table_changes), no table of its own.
+            feed = (f"SELECT * FROM {alias}.table_changes('observations', 0, {int(version)})"
+                    if "observations" in present else
+                    "SELECT NULL::BIGINT AS snapshot_id, NULL::VARCHAR AS change_type, * FROM observations WHERE false")
+            cur.execute(f'CREATE OR REPLACE VIEW memory."{derived}".observation_changes AS {feed}')
+            snaps = (f"SELECT * FROM {alias}.snapshots()" if alias else
+                     "SELECT NULL::BIGINT AS snapshot_id, NULL::TIMESTAMPTZ AS snapshot_time, NULL::VARCHAR AS author, "
+                     "NULL::VARCHAR AS commit_message, NULL::VARCHAR AS commit_extra_info WHERE false")
+            cur.execute(f'CREATE OR REPLACE VIEW memory."{derived}".store_snapshots AS {snaps}')
+            for view in DERIVED_VIEWS:
+                cur.execute(f'CREATE OR REPLACE VIEW memory."{derived}"."{view}" AS {query_text(view)}')
+        finally:
+            cur.close()
+        _made.add(derived)
+    return path
+
+
+def _schema_exists(name: str) -> bool:
+    return bool(store._instance.execute("SELECT 1 FROM duckdb_schemas() WHERE database_name = 'memory' "
+                                        "AND schema_name = ?", [name]).fetchall())
 
 
 def _sql_type(dtype) -> str:
@@ -98,9 +140,9 @@ def default_params(name: str) -> dict:
     return {n: (SETTINGS.default(n) if n in SETTINGS else None) for n in _param_names(name)}
 
 
-def run(name: str, con: duckdb.DuckDBPyConnection, **params) -> pl.DataFrame:
-    """Run the named query on `con` (a Database's connection) with parameters bound; unknown parameters are an
-    error. A cursor per call: the app's script threads share one connection per data version."""
+def run(name: str, database: Database, **params) -> pl.DataFrame:
+    """Run the named query on a Database with parameters bound; unknown parameters are an error. A cursor per
+    call: the app's script threads share one Database per data version."""
     bound = default_params(name)
     unknown = set(params) - set(bound)
     if unknown:
@@ -108,7 +150,7 @@ def run(name: str, con: duckdb.DuckDBPyConnection, **params) -> pl.DataFrame:
     # None for a setting means "its default", so callers can pass options straight through.
     bound.update({k: list(v) if isinstance(v, tuple) else v  # tuples (hashable, for caches) bind as lists
                   for k, v in params.items() if not (v is None and k in SETTINGS)})
-    cursor = con.cursor()
+    cursor = database.cursor()
     try:
         return cursor.sql(query_text(name), params=bound).pl()
     finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from datetime import date
 
 from .eras import YearParseError, fiscal_year
 from .settings import SETTINGS
@@ -28,6 +29,7 @@ class Filters:
     band_on_track: float = SETTINGS.default("band_on_track")
     band_mostly: float = SETTINGS.default("band_mostly")
     band_slightly: float = SETTINGS.default("band_slightly")
+    as_of: str | None = None  # ISO date: show the data as it was at the end of that day (None = the newest)
 
     @property
     def bands(self) -> tuple[float, float, float]:
@@ -92,6 +94,13 @@ def _read(key: str, raw: str, labels: Mapping[str, Mapping[str, str]], method_la
     if key == "method":
         method = {label: m for m, label in method_labels.items()}.get(raw, raw)
         return method if method in METHODS else _UNREADABLE
+    if key == "as_of":
+        if raw in ("", "latest"):
+            return None
+        try:
+            return date.fromisoformat(raw).isoformat()
+        except ValueError:
+            return _UNREADABLE
     if key in ("western_years", "present"):
         low = raw.lower()
         return True if low in _TRUE else False if low in _FALSE else _UNREADABLE

@@ -1,7 +1,7 @@
 """The tables of a data directory: one place that says their columns and types.
 
 The build, the importer, the synthetic generator and the DuckDB views all read this, so a column is
-added once. Each table is one Parquet file `<name>.parquet`, sorted by `sort_by` (what pages filter on).
+added once. Each table is a DuckLake table of the store (kpiboard/store.py), written in `sort_by` order (what pages filter on).
 A table with `source` also has `source_id` (a row of `sources`) and `source_place` (where in that
 document); `source` is the readable citation 「title（publisher、date）place」 that pages and exports show.
 Imported rows have only `source` (file and row), so the other two stay null for them.
@@ -69,13 +69,6 @@ TABLES: dict[str, dict] = {
                     "source": S, "source_id": S, "source_place": S},
         "sort_by": ["kpi_id", "fiscal_year", "value_kind"],
     },
-    "observation_history": {
-        # Values an import replaced: kept with when, from which file and by whom (issue #3).
-        "columns": {"kpi_id": S, "value_kind": S, "fiscal_year": I, "old_value": F,
-                    "old_original_text": S, "new_value": F, "new_original_text": S, "changed_at": S,
-                    "file_name": S, "user_name": S, "import_id": S},
-        "sort_by": ["changed_at", "kpi_id"],
-    },
     "reference_values": {
         "columns": {"kpi_id": S, "label": S, "fiscal_year": I, "year_type": S, "year_text": S,
                     "value": F, "unit": S, "qualifier": S, "original_text": S, "note": S,
@@ -134,6 +127,12 @@ TABLES: dict[str, dict] = {
         "columns": {"meeting": S, "held_on": S, "member": S, "remark": S, "theme": S, "note": S,
                     "source": S, "source_id": S, "source_place": S},
         "sort_by": [],
+    },
+    "user_roles": {
+        # Who may do what when login ([auth]) is configured: role viewer/editor/admin; an editor's entity_id
+        # rows are the entities they may import, edit and comment for ("*" = all). Managed on 権限管理.
+        "columns": {"email": S, "role": S, "entity_id": S, "granted_by": S, "granted_at": S},
+        "sort_by": ["email", "entity_id"],
     },
     "committee_attendance": {
         "columns": {"meeting": S, "role_group": S, "affiliation": S, "name": S, "attendance": S,

@@ -217,7 +217,7 @@ def snapshot_dir(directory: Path | None = None) -> Path:
             staging.mkdir()
             with db.Database(directory, version) as database:  # one snapshot for every table
                 for name in [*schema.TABLES, "observation_history"]:
-                    database.connection.sql(f'FROM "{name}"').pl().write_parquet(staging / f"{name}.parquet")
+                    database.cursor().sql(f'FROM "{name}"').pl().write_parquet(staging / f"{name}.parquet")
                 database.query("evaluate").write_parquet(staging / f"{STATUS_TABLE}.parquet")
             os.replace(staging, target)
             versions = _snapshots.setdefault(str(directory), [])

@@ -120,5 +120,6 @@ def write_synthetic(out: Path, spec: SynthSpec) -> dict[str, int]:
 
     # Every table is written, so nothing real left in the directory mixes with the synthetic rows.
     tables = {name: schema.empty_frame(name) for name in schema.TABLES} | generate(spec)
-    store.write_tables(out, tables, {"synthetic": True, "built_from": "python -m kpiboard synth"})
+    store.write_tables(out, tables, {"synthetic": True, "built_from": "python -m kpiboard synth"},
+                       author="python -m kpiboard synth", message="合成データを作成")
     return {name: frame.height for name, frame in tables.items()}

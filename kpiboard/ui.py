@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import threading
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -30,6 +31,7 @@ from .parsing import format_value
 ASSETS = Path(__file__).resolve().parent / "assets"
 # Widget keys of the shared filters (each is also its URL parameter, see kpiboard.filters).
 ENTITY, PLAN, YEAR, METHOD, WESTERN, PRESENT = "entity", "plan", "year", "method", "western_years", "present"
+AS_OF = "as_of"
 LATEST = "最新の実績年度"
 # What a user sees when a page fails (app.py logs the details on the server).
 PAGE_FAILED = ("この画面の表示中にエラーが発生しました。条件を変えるか、ページを再読み込みしてください。"
@@ -39,11 +41,11 @@ DEFAULT_PLAN = "富山県成長戦略"
 ENTITY_TYPE_JA = {"prefecture": "都道府県", "municipality": "市区町村", "region": "連携中枢都市圏", "nation": "国"}
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def _database(directory: str, version: str) -> db.Database:
-    # Keyed on the data version: a table that first appears in an import (page or CLI) needs a new view,
-    # and an unchanged directory keeps its one database.
-    return db.Database(Path(directory))
+    # One per snapshot read: every query of a run reads the version data_version() chose (the newest, or the
+    # 時点 shown), even while an import commits another.
+    return db.Database(Path(directory), version)
 
 
 # Pages run their Python a few at a time: with every session's script thread runnable at once, the
@@ -62,8 +64,59 @@ def data_directory() -> Path:
     return store.data_dir()
 
 
+_PINNED = "_data_version"
+
+
+def pin_version() -> str:
+    """Once per run (app.py, after the filters): the snapshot every query of this run reads, so a run never mixes
+    two versions and asks the catalog once, not per query."""
+    st.session_state.pop(_PINNED, None)
+    st.session_state[_PINNED] = version = data_version()
+    return version
+
+
 def data_version() -> str:
+    """The snapshot this run reads: the newest, or the one current at the 時点 chosen (filters.as_of)."""
+    pinned = st.session_state.get(_PINNED)
+    if pinned is not None:
+        return pinned
+    held = st.session_state.get(_HELD)  # not filters(): reading the filters may itself run a query
+    if held is not None and held.as_of:
+        try:
+            return str(_version_as_of(str(data_directory()), held.as_of, store.data_version(data_directory())))
+        except store.StoreError:
+            pass  # no data yet on that day: the newest, and as_of_notice says so
     return store.data_version(data_directory())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _version_as_of(directory: str, as_of: str, newest: str) -> int:
+    return store.version_as_of(Path(directory), as_of)
+
+
+def as_of_notice() -> None:
+    """Above every page while a past 時点 is shown: which day and which snapshot (and when there is none)."""
+    as_of = filters().as_of
+    if not as_of:
+        return
+    try:
+        version = _version_as_of(str(data_directory()), as_of, store.data_version(data_directory()))
+    except store.StoreError:
+        st.warning(f"{as_of} の時点にはまだデータがないため、最新のデータを表示しています。", icon=":material/history:")
+        return
+    snap = store.snapshots(data_directory()).filter(pl.col("snapshot_id") == version)
+    when = snap["snapshot_time"][0][:16].replace("T", " ") if snap.height else ""
+    st.info(f"{as_of} 時点のデータを表示しています（{when} の更新 #{version} まで）。最新に戻すにはサイドバーの「表示する時点」を空にします。",
+            icon=":material/history:")
+
+
+def as_of_input() -> None:
+    """The sidebar's 表示する時点 (URL ?as_of=2025-03-10): every page and export then reads that day's snapshot."""
+    held = filters().as_of
+    st.session_state[AS_OF] = date.fromisoformat(held) if held else None
+    st.date_input("表示する時点", key=AS_OF, format="YYYY/MM/DD",
+                  help="この日の終わりの時点のデータで表示・出力します（会議で見たとおりに再現）。空欄は最新のデータ。",
+                  on_change=lambda: hold(as_of=st.session_state[AS_OF].isoformat() if st.session_state[AS_OF] else None))
 
 
 @st.cache_data(show_spinner="データを集計しています…", max_entries=256)

@@ -154,7 +154,7 @@ class Freshness:
     latest_actual_fy: int | None
     kpis_with_actual: int
     kpi_count: int
-    last_import: str             # date and time of the last import that changed a value, or 取込なし
+    last_import: str             # date and time of the last write that changed one of its values, or 取込なし
     kind: str                    # 合成データ / 埋め込みデータ / 取込データ
     dataset: str
     version: str
@@ -328,6 +328,12 @@ def import_history_table(history: pl.DataFrame, western: bool = False) -> pl.Dat
         _value_kind().alias("種別"), fmt.fiscal_year("fiscal_year", western).alias("年度"),
         pl.col("old_original_text").alias("以前の値（原文）"), fmt.value("old_value", pl.col("unit")).alias("以前の値"),
         pl.col("new_original_text").alias("新しい値（原文）"), fmt.value("new_value", pl.col("unit")).alias("新しい値"))
+
+
+def store_history_table(history: pl.DataFrame) -> pl.DataFrame:
+    """Every write of the store, newest first: when, who, what (queries/store_history.sql)."""
+    return history.select(pl.col("snapshot_id").alias("更新番号"), pl.col("written_at").alias("日時"),
+                          pl.col("author").fill_null("―").alias("実行者"), pl.col("message").fill_null("―").alias("内容"))
 
 
 def import_problems(result) -> tuple[dict[tuple, str], dict[tuple, list[str]]]:

@@ -84,7 +84,7 @@ def show_rows(table, screen, empty: str, column_config: dict) -> None:
         st.caption(note)
 
 
-tab_kpis, tab_obs = st.tabs(["KPI", "観測値"], key="view", bind="query-params")
+tab_kpis, tab_obs, tab_history = st.tabs(["KPI", "観測値", "更新履歴"], key="view", bind="query-params")
 if tab_kpis.open is not False:
     with tab_kpis:
         show_rows(kpi_view, views.data_kpi_screen(kpi_view), "条件に合う KPI はありません。絞り込みを緩めてください。", {
@@ -103,3 +103,18 @@ if tab_obs.open is not False:
         })
         st.caption("「原文」は資料の書き方のまま、「値」はそれを読み取った数値です。")
         ui.source_caption("各行の「出典」列")
+if tab_history.open is not False:
+    with tab_history:
+        history = ui.run("store_history", limit=500)
+        if history.is_empty():
+            st.info("まだ更新の記録がありません。")
+        else:
+            st.dataframe(views.store_history_table(history), hide_index=True, width="stretch",
+                         column_config={"内容": st.column_config.TextColumn(width="large")})
+            # A past day's data, exactly as it was (what a committee saw): the same as the sidebar's 表示する時点.
+            days = history["written_on"].unique(maintain_order=True).to_list()
+            chosen = st.selectbox("この日の時点で表示する", days, index=None, placeholder="日付を選ぶ", key="history_day")
+            if chosen:
+                st.button(f"{chosen} の時点で表示", key="history_show", icon=":material/history:",
+                          on_click=lambda day=chosen: ui.hold(as_of=day))
+        ui.source_caption("DuckLake のスナップショット（取込・編集・作成のたびに1つ、実行者と内容つき）")

@@ -30,7 +30,7 @@ settings = (plan["plan_id"], plan["entity_id"], year, method, tuple(bands), ui.d
 @st.cache_data(show_spinner=False, max_entries=16)
 def report_for(plan_id, entity_id, year, method, bands, version, western):
     return export.build_report(plan_id, entity_id, year, method, bands, directory=ui.data_directory(),
-                               western_years=western)
+                               western_years=western, version=version)  # the 時点 shown (or the newest)
 
 
 if st.button("作成", type="primary", disabled=not formats, key="export_make", icon=":material/description:"):

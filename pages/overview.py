@@ -116,7 +116,7 @@ f1, f2, f3, f4 = st.columns(4)
 f1.metric("データの時点", fmt.md(fresh.as_of or "―"), help="データセットに記録された時点（原本資料の作成時点など）")
 f2.metric("最新の実績年度", ui.fy(fresh.latest_actual_fy) if fresh.latest_actual_fy else "実績なし")
 f3.metric("実績のある KPI", f"{fresh.kpis_with_actual} / {fresh.kpi_count} 件")
-f4.metric("最終取込", fmt.md(fresh.last_import), help="データ取込で値が更新された最後の日時")
+f4.metric("最終更新", fmt.md(fresh.last_import.replace("T", " ")), help="この計画の値が追加・更新された最後の日時（データ取込・作成）")
 st.caption(fmt.md(f"データの種類: {fresh.kind}｜{fresh.dataset}｜データ版 {fresh.version}｜"
                   f"基準値 {fresh.baseline_count} 件・目標値 {fresh.target_count} 件・実績値 {fresh.actual_count} 件"))
 sources = views.plan_sources_table(ui.run("plan_sources", plan=plan["plan_id"]))

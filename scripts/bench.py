@@ -45,7 +45,7 @@ def main() -> None:
         counts = write_synthetic(Path(tmp), SynthSpec())
         print(f"\nsynth (47 prefectures + 1,741 municipalities × 10 KPIs): {time.perf_counter() - start:.1f} s, "
               f"{counts['observations']:,} observations, "
-              f"{sum(p.stat().st_size for p in Path(tmp).glob('*.parquet')) / 1e6:.1f} MB Parquet")
+              f"{sum(p.stat().st_size for p in Path(tmp).rglob('*.parquet')) / 1e6:.1f} MB Parquet")
         bench_dir("synthetic national", Path(tmp))
     print(f"\npeak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 

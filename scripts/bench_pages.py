@@ -20,6 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from kpiboard import store  # noqa: E402
+
 
 def pages() -> list[str]:
     return re.findall(r'st\.Page\("(pages/[^"]+\.py)"', (ROOT / "app.py").read_text(encoding="utf-8"))
@@ -72,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     bench("埋め込みデータ", None, selected, args.repeat)
 
     synth = Path(args.synthetic) if args.synthetic else Path(tempfile.gettempdir()) / "kpiboard-bench-synth"
-    if not (synth / "manifest.json").exists():
+    if not store.exists(synth):
         from kpiboard.synth import SynthSpec, write_synthetic
 
         start = time.perf_counter()

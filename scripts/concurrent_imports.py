@@ -1,6 +1,9 @@
-"""Two imports into one data directory at the same moment: is anything lost?
+"""Two imports into one store at the same moment: is anything lost?
 
-    python scripts/concurrent_imports.py [--pairs 20] [--parallel 4] [--root DIR]
+    python scripts/concurrent_imports.py [--pairs 20] [--parallel 4] [--catalog local|postgres] [--root DIR]
+
+--catalog postgres starts a throwaway PostgreSQL cluster (scripts/pg_cluster.py) and gives each pair a catalog
+database of its own with a shared data path, as a team server has.
 
 For each pair: a fresh copy of the embedded data, two CSV files that add different KPIs (with different
 values) to one new plan, and two `python -m kpiboard import` processes started together, each with its own
@@ -14,7 +17,6 @@ import argparse
 import csv
 import io
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 HEADER = ["自治体", "計画", "分野", "項目", "指標名", "単位", "方向", "基準値", "基準年度", "目標値", "目標年度",
           "2023実績", "2024実績"]
 PLAN = "並行取込テスト計画（架空）"
@@ -46,10 +49,10 @@ def sheet(side: str) -> tuple[bytes, dict[str, set]]:
 
 
 def stored_values(directory: Path) -> dict[str, set]:
-    import polars as pl
+    from kpiboard import store
 
-    kpis = pl.read_parquet(directory / "kpis.parquet").select("kpi_id", "kpi_name")
-    obs = pl.read_parquet(directory / "observations.parquet").select("kpi_id", "value_kind", "fiscal_year", "value")
+    kpis = store.read_table(directory, "kpis").select("kpi_id", "kpi_name")
+    obs = store.read_table(directory, "observations").select("kpi_id", "value_kind", "fiscal_year", "value")
     found: dict[str, set] = {}
     for r in obs.join(kpis, on="kpi_id").iter_rows(named=True):
         found.setdefault(r["kpi_name"], set()).add((r["value_kind"], r["fiscal_year"], r["value"]))
@@ -64,12 +67,26 @@ class PairResult:
     stderr: str
 
 
-def run_pair(work: Path, root: Path, python: str = sys.executable) -> PairResult:
+_counter = iter(range(1, 10**9))
+
+
+def run_pair(work: Path, root: Path, python: str = sys.executable, cluster=None) -> PairResult:
+    from kpiboard import store
+
     data = work / "data"
-    data.mkdir(parents=True)
-    for f in (ROOT / "data").glob("*"):
-        if f.is_file():
-            shutil.copy2(f, data / f.name)
+    team = {}
+    if cluster is None:
+        store.copy_data_dir(ROOT / "data", data)
+    else:
+        team = {"KPIBOARD_CATALOG": cluster.catalog(cluster.create_database(f"pair_{os.getpid()}_{next(_counter)}")),
+                "KPIBOARD_DATA_PATH": str(work / "shared") + "/", "KPIBOARD_DATA_DIR": str(data)}
+        saved = {k: os.environ.get(k) for k in team}
+        os.environ.update(team)
+        try:
+            store.write_tables(data, store.read_tables(ROOT / "data"), author="seed")
+        finally:
+            for k, v in saved.items():
+                os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
     procs, expected = [], {}
     for side in ("A", "B"):
         content, values = sheet(side)
@@ -78,24 +95,34 @@ def run_pair(work: Path, root: Path, python: str = sys.executable) -> PairResult
         path.write_bytes(content)
         tmp = work / f"tmp-{side}"
         tmp.mkdir()
-        env = {**os.environ, "TMPDIR": str(tmp), "PYTHONPATH": str(root)}
-        env.pop("KPIBOARD_DATA_DIR", None)
+        env = {**os.environ, "TMPDIR": str(tmp), "PYTHONPATH": str(root), **team}
+        if not team:
+            for k in ("KPIBOARD_DATA_DIR", "KPIBOARD_CATALOG", "KPIBOARD_DATA_PATH"):
+                env.pop(k, None)
         procs.append(subprocess.Popen([python, "-m", "kpiboard", "import", str(path), "--data-dir", str(data),
                                        "--user", side], cwd=root, env=env, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE))
     start = time.monotonic()
     outs = [p.communicate(timeout=180) for p in procs]
     seconds = time.monotonic() - start
-    found = stored_values(data)
+    saved = {k: os.environ.get(k) for k in team}
+    os.environ.update(team)
+    try:
+        found = stored_values(data)
+    finally:
+        for k, v in saved.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
     lost = sum(len(values - found.get(name, set())) for name, values in expected.items())
     return PairResult(lost, tuple(p.returncode for p in procs), seconds,
                       "\n".join(o[1].decode(errors="replace") for o in outs))
 
 
-def run_pairs(pairs: int = 20, parallel: int = 4, root: Path = ROOT) -> list[PairResult]:
+def run_pairs(pairs: int = 20, parallel: int = 4, root: Path = ROOT, cluster=None) -> list[PairResult]:
+    """Pairs run one after another when they share the process's environment (a team catalog)."""
     with tempfile.TemporaryDirectory(prefix="kpiboard-pairs-") as tmp:
-        with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
-            return list(pool.map(lambda i: run_pair(Path(tmp) / f"pair{i}", Path(root)), range(pairs)))
+        with ThreadPoolExecutor(max_workers=max(1, parallel if cluster is None else 1)) as pool:
+            return list(pool.map(lambda i: run_pair(Path(tmp) / f"pair{i}", Path(root), cluster=cluster),
+                                 range(pairs)))
 
 
 def main(argv=None) -> int:
@@ -103,13 +130,21 @@ def main(argv=None) -> int:
     p.add_argument("--pairs", type=int, default=20)
     p.add_argument("--parallel", type=int, default=4, help="pairs run at once (each pair has its own directory)")
     p.add_argument("--root", default=str(ROOT), help="the checkout whose kpiboard runs the imports")
+    p.add_argument("--catalog", choices=["local", "postgres"], default="local")
     args = p.parse_args(argv)
     start = time.monotonic()
-    results = run_pairs(min(args.pairs, 200), args.parallel, Path(args.root))
+    if args.catalog == "postgres":
+        sys.path.insert(0, str(ROOT / "scripts"))
+        import pg_cluster
+
+        with pg_cluster.throwaway() as cluster:
+            results = run_pairs(min(args.pairs, 200), args.parallel, Path(args.root), cluster)
+    else:
+        results = run_pairs(min(args.pairs, 200), args.parallel, Path(args.root))
     lossy = [r for r in results if r.lost_values]
     failed = [r for r in results if r.exit_codes != (0, 0)]
     total = len(results) * 2 * KPIS_PER_FILE * 4
-    print(f"pairs {len(results)} ({args.root}), {time.monotonic() - start:.1f} s")
+    print(f"pairs {len(results)} ({args.root}, {args.catalog} catalog), {time.monotonic() - start:.1f} s")
     print(f"pairs that lost values: {len(lossy)} / {len(results)}; values lost {sum(r.lost_values for r in results)}"
           f" / {total}")
     print(f"pairs with a non-zero exit: {len(failed)}; exit codes {sorted({r.exit_codes for r in results})}")

@@ -39,3 +39,35 @@ def run():
 @pytest.fixture(scope="module")
 def evaluated(run):
     return run("evaluate")
+
+
+@pytest.fixture(scope="session")
+def pg():
+    """A throwaway PostgreSQL cluster on a loopback port for the whole run (scripts/pg_cluster.py)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import pg_cluster
+
+    with pg_cluster.throwaway() as cluster:
+        yield cluster
+
+
+_databases = iter(range(1, 10**6))
+
+
+@pytest.fixture(params=["local", "postgres"])
+def catalog(request, tmp_path, monkeypatch):
+    """The store of a test, on each kind of catalog: a local directory (SQLite catalog) or a team store
+    (a new PostgreSQL database as catalog, data files in a shared directory). Yields the directory that names it
+    (store.data_dir()), with the embedded data in it."""
+    name = tmp_path / "store"
+    monkeypatch.setenv("KPIBOARD_DATA_DIR", str(name))
+    if request.param == "local":
+        store.copy_data_dir(store.EMBEDDED_DATA_DIR, name)
+    else:
+        cluster = request.getfixturevalue("pg")
+        dbname = cluster.create_database(f"kpiboard_{next(_databases)}")
+        monkeypatch.setenv("KPIBOARD_CATALOG", cluster.catalog(dbname))
+        monkeypatch.setenv("KPIBOARD_DATA_PATH", str(tmp_path / "shared"))
+        store.write_tables(name, store.read_tables(store.EMBEDDED_DATA_DIR), author="test", message="同梱データ")
+    yield name
+    store.forget(name)

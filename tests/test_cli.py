@@ -55,10 +55,9 @@ def test_synth_writes_a_marked_synthetic_dataset(tmp_path):
     rows = json.loads(cli("evaluate", "--format", "json", env={"KPIBOARD_DATA_DIR": str(tmp_path)}).stdout)
     assert len(rows) == 8 * 4
     assert all("合成" in r["source"] for r in rows)
-    import polars as pl
-    for table in ("entities", "plans", "kpis"):
-        assert pl.read_parquet(tmp_path / f"{table}.parquet")["synthetic"].all()
-    assert pl.read_parquet(tmp_path / "dataset.parquet")["synthetic"].all()
+    from kpiboard import store
+    for table in ("entities", "plans", "kpis", "dataset"):
+        assert store.read_table(tmp_path, table)["synthetic"].all()
 
 
 def test_year_in_era_notation_and_a_bad_year():

@@ -20,9 +20,9 @@ def results():
 
 
 @pytest.mark.parametrize("table", list(schema.TABLES))
-def test_parquet_matches_sources(built, table):
+def test_shipped_store_matches_sources(built, table):
     shipped = store.read_table(DATA, table)
-    assert shipped.equals(built[table]), f"{table}.parquet is stale: run python -m kpiboard build"
+    assert shipped.equals(built[table]), f"data/ ({table}) is stale: run python -m kpiboard build"
 
 
 def test_every_fact_has_a_source(built):

@@ -26,25 +26,29 @@ def test_every_named_query_is_one_statement_with_parsed_parameters():
 
 
 def test_a_missing_table_or_column_reads_as_empty_or_null(tmp_path):
+    """A store written before a table or a column was added to the schema still answers every query."""
     data = tmp_path / "data"
     store.copy_data_dir(store.EMBEDDED_DATA_DIR, data)
-    store.table_path(data, "kpi_evaluations").unlink()
-    old = pl.read_parquet(store.table_path(data, "entities")).drop("code")
-    old.write_parquet(store.table_path(data, "entities"))
-    con = db.connect(data)
+    cur, alias = store._open(data)
+    cur.execute("BEGIN")
+    cur.execute(f"DROP TABLE {alias}.kpi_evaluations")
+    cur.execute(f"ALTER TABLE {alias}.entities DROP COLUMN code")
+    cur.execute("COMMIT")
+    con = db.connect(data).cursor()
     assert con.sql("SELECT count(*) FROM kpi_evaluations").fetchall() == [(0,)]
     assert set(con.sql("SELECT * FROM kpi_evaluations").columns) == set(schema.TABLES["kpi_evaluations"]["columns"])
     assert con.sql("SELECT count(*) FROM entities WHERE code IS NOT NULL").fetchall() == [(0,)]
+    assert db.connect(data).query("evaluate").height == 99
 
 
-def test_views_read_what_is_on_disk_now(tmp_path):
+def test_a_database_reads_one_snapshot_and_the_next_one_sees_a_write(tmp_path):
     data = tmp_path / "data"
     store.copy_data_dir(store.EMBEDDED_DATA_DIR, data)
-    con = db.connect(data)
-    before = con.sql("SELECT count(*) FROM kpis").fetchall()[0][0]
-    kpis = pl.read_parquet(store.table_path(data, "kpis"))
-    kpis.head(3).write_parquet(store.table_path(data, "kpis"))
-    assert before > 3 and con.sql("SELECT count(*) FROM kpis").fetchall()[0][0] == 3
+    before = db.connect(data)
+    count = before.cursor().sql("SELECT count(*) FROM kpis").fetchall()[0][0]
+    store.write_tables(data, {"kpis": store.read_table(data, "kpis").head(3)})
+    assert before.cursor().sql("SELECT count(*) FROM kpis").fetchall()[0][0] == count > 3  # its snapshot
+    assert db.connect(data).cursor().sql("SELECT count(*) FROM kpis").fetchall()[0][0] == 3
 
 
 def test_unknown_parameters_are_an_error():

@@ -207,7 +207,7 @@ def test_reimport_changes_nothing_and_a_new_value_goes_to_history(tmp_path):
     assert [o["status"] for o in third.observations].count("updated") == 1
     updated = next(o for o in third.observations if o["status"] == "updated")
     assert (updated["old_value"], updated["value"]) == (1084, 1120)
-    hist = store.read_table(data, "observation_history")
+    hist = db.Database(data).cursor().sql("FROM observation_history").pl()  # from the store's change feed
     assert hist.height == 1
     h = hist.row(0, named=True)
     assert (h["old_value"], h["new_value"], h["old_original_text"], h["new_original_text"]) == (1084, 1120, "1,084", "1,120")

@@ -88,45 +88,50 @@ def test_missing_file_on_disk_is_an_error(tmp_path):
     assert result.errors and "開けません" in result.errors[0].message
 
 
-@pytest.mark.parametrize("fail_at", [1, 3, 6])
-def test_failure_while_renaming_leaves_the_directory_as_it_was(tmp_path, monkeypatch, fail_at):
+def _state(directory):
+    return store.data_version(directory), store.read_tables(directory)
+
+
+def _same(a, b):
+    return a[0] == b[0] and all(a[1][t].equals(b[1][t]) for t in a[1])
+
+
+@pytest.mark.parametrize("fail_at", [1, 3, 5])  # the import writes five tables
+def test_failure_while_writing_a_table_leaves_every_table_as_it_was(tmp_path, monkeypatch, fail_at):
+    """The import is one transaction: a failure at any table (a full disk, say) rolls all of it back."""
     target = embedded_copy(tmp_path)
-    before = store.directory_digest(target)
-    real_replace = os.replace
+    before = _state(target)
+    real = store._replace_rows
     calls = {"n": 0}
 
-    def flaky_replace(src, dst):
+    def flaky(*args):
         calls["n"] += 1
         if calls["n"] == fail_at:
             raise OSError(28, "No space left on device")
-        return real_replace(src, dst)
+        return real(*args)
 
-    monkeypatch.setattr(store.os, "replace", flaky_replace)
+    monkeypatch.setattr(store, "_replace_rows", flaky)
     result = importer.import_files([fixture("aoba_plan_wide_cp932.csv")], target, user="t")
-    assert not result.written
-    assert "保存に失敗しました" in result.errors[0].message
-    monkeypatch.setattr(store.os, "replace", real_replace)
-    assert store.directory_digest(target) == before
-    assert not [p for p in target.iterdir() if p.name.endswith((".tmp", ".bak"))]
+    assert calls["n"] == fail_at and not result.written
+    assert "保存に失敗しました" in result.errors[0].message and "取込前のまま" in result.errors[0].message
+    monkeypatch.setattr(store, "_replace_rows", real)
+    assert _same(_state(target), before)
+    assert importer.import_files([fixture("aoba_plan_wide_cp932.csv")], target, user="t").written  # and it can land
 
 
-def test_failure_while_writing_a_table_leaves_the_directory_as_it_was(tmp_path, monkeypatch):
+def test_failure_at_commit_leaves_every_table_as_it_was(tmp_path, monkeypatch):
     target = embedded_copy(tmp_path)
-    before = store.directory_digest(target)
-    real_write = pl.DataFrame.write_parquet
-    calls = {"n": 0}
+    before = _state(target)
+    real = store._commit_message
 
-    def failing(self, path, *args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise OSError(28, "No space left on device")
-        return real_write(self, path, *args, **kwargs)
+    def failing(cur, *args):
+        real(cur, *args)
+        cur.execute("SELECT error('simulated failure at commit')")
 
-    monkeypatch.setattr(pl.DataFrame, "write_parquet", failing)
+    monkeypatch.setattr(store, "_commit_message", failing)
     result = importer.import_files([fixture("aoba_plan_wide_cp932.csv")], target, user="t")
-    monkeypatch.setattr(pl.DataFrame, "write_parquet", real_write)
-    assert calls["n"] == 3 and not result.written and "保存に失敗しました" in result.errors[0].message
-    assert store.directory_digest(target) == before
+    assert not result.written and "保存に失敗しました" in result.errors[0].message
+    assert _same(_state(target), before)
 
 
 def test_failure_while_preparing_tables_leaves_the_directory_as_it_was(tmp_path, monkeypatch):

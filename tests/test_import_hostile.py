@@ -6,7 +6,7 @@ import zipfile
 
 import pytest
 
-from kpiboard import importer, store
+from kpiboard import db, importer, store
 from kpiboard.importer import MAX_COLUMNS, MAX_TEXT_CHARS
 from kpiboard.parsing import MAX_DIGITS, ValueParseError, parse_value
 from test_import_helpers import WIDE_HEADER, embedded_copy, fixture, wide_csv
@@ -160,7 +160,7 @@ def test_commit_plans_again_when_the_data_changed_since_the_preview(tmp_path):
     done = importer.commit(preview, [("v2.csv", changed)], data, user="山田")
     assert done.written and not done.errors
     assert [o["status"] for o in done.observations].count("updated") == 1  # planned against the new data
-    history = store.read_table(data, "observation_history")
+    history = db.Database(data).cursor().sql("FROM observation_history").pl()
     assert history.filter(history["file_name"] == "v2.csv")["user_name"].to_list() == ["山田"]
 
 

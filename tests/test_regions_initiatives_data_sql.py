@@ -99,7 +99,7 @@ def test_initiative_detail_shows_its_kpi_link_as_a_reading():
 def test_budget_counts_a_programme_listed_under_two_initiatives_once_and_says_so():
     at = app_test("pages/initiatives.py", view="予算")
     assert not at.exception
-    listed = pl.read_parquet(ROOT / "data" / "initiative_budgets.parquet")["amount_yen"].sum()
+    listed = store.read_table(ROOT / "data", "initiative_budgets")["amount_yen"].sum()
     assert listed == 3_755_570_000 + 48_420_000  # the shared 4,842万円 appears twice in the data
     assert metrics(at)["予算の合計（重複掲載は1回）"] == "37億5,557万円"
     assert any("Ⅳ-1-①・Ⅳ-1-②" in i.value and "1回だけ" in i.value for i in at.info)

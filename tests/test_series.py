@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from kpiboard.build import SOURCES_DIR, BuildFailed, build_tables
+from kpiboard import store
 from kpiboard.store import EMBEDDED_DATA_DIR, PACKAGE_ROOT
 
 INDICATOR = "マイナンバーカード交付率（人口に対する交付枚数率）"
@@ -52,8 +53,8 @@ def test_series_csv_and_japanese_errors():
 
 def test_fukushima_my_number_kpi_is_judged_on_published_actuals():
     # The series reaches R4 (2022-12-31 for 福島県); R3 is the baseline year. No later figure for 福島県 is stored.
-    observations = pl.read_parquet(EMBEDDED_DATA_DIR / "observations.parquet")
-    sources = pl.read_parquet(EMBEDDED_DATA_DIR / "sources.parquet")
+    observations = store.read_table(EMBEDDED_DATA_DIR, "observations")
+    sources = store.read_table(EMBEDDED_DATA_DIR, "sources")
     actuals = observations.filter((pl.col("kpi_id") == KPI) & (pl.col("value_kind") == "actual")).sort("fiscal_year")
     assert actuals.select("fiscal_year", "value", "original_text").rows() == [(2021, 37.5, "37.5"), (2022, 53.7, "53.7")]
     urls = dict(sources.select("source_id", "url").iter_rows())

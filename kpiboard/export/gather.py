@@ -19,10 +19,15 @@ def available_plans(directory: Path | None = None) -> pl.DataFrame:
 
 def build_report(plan: str, entity: str | None = None, year: int | None = None, method: str = "expected",
                  bands: tuple[float, float, float] | None = None, *, directory: Path | None = None,
-                 made_on: _dt.date | None = None, western_years: bool = False) -> Report:
-    """Everything an export shows, read once. `plan` is the plan's name (as shown in the app) or id."""
+                 made_on: _dt.date | None = None, western_years: bool = False, version=None, as_of=None) -> Report:
+    """Everything an export shows, read once from one snapshot (`version`, or the one current at `as_of`, else the
+    newest). `plan` is the plan's name (as shown in the app) or id."""
     directory = Path(directory) if directory else store.data_dir()
-    with db.Database(directory) as database:
+    try:
+        database = db.Database(directory, version, as_of)
+    except store.StoreError as e:
+        raise ExportError(str(e)) from None
+    with database:
         plans = database.query("plans_list")
         match = plans.filter((pl.col("plan") == plan) | (pl.col("plan_id") == plan))
         if entity:

@@ -5,7 +5,7 @@
 stored for the same KPI × fiscal year × kind. Then, and only if no file has an error, it writes all
 changed tables in one `store.write_tables` call (temporary files and renames). Nothing is written for a
 dry run, for a file with errors, or when nothing changed (so re-importing a file leaves the directory
-byte-for-byte as it was). A replaced value is kept in `observation_history` with time, file and user.
+byte-for-byte as it was). A replaced value stays in the store's history (its snapshots and change feed) with time, files and user.
 
 Nothing is guessed silently: what the importer infers (a direction, a blank 自治体 taken from the row
 above, a new entity) is reported as a warning with file, sheet, row and column; what it cannot read is

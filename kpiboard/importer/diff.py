@@ -15,7 +15,7 @@ from .result import (COLUMN, CUM, FILE, GIVEN, NOTE, ORIGINAL, OWNER_INDEX, PART
 
 
 def compare(planner: Planner) -> None:
-    """Each observation: new, updated (the old one goes to history) or unchanged."""
+    """Each observation: new, updated (the old one is listed in result.history) or unchanged."""
     ids = list(planner.reported)  # every KPI with a value here (and maybe a few without: their rows go unused)
     stored = (planner.tables["observations"].filter(pl.col("kpi_id").is_in(ids)) if ids
               else planner.tables["observations"].head(0))
@@ -75,7 +75,6 @@ def tables_to_write(planner: Planner, fresh: bool) -> dict[str, pl.DataFrame]:
     add_rows("kpis", planner.kpi_rows.values(), ["kpi_id"])
     changed = _changed_observations(planner)
     add_rows("observations", changed, ["kpi_id", "value_kind", "fiscal_year"])
-    add_rows("observation_history", planner.result.history)
     if fresh:
         for table in schema.TABLES:
             if table not in out:

@@ -134,7 +134,7 @@ class ImportResult:
     observations: list[dict] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
     errors: list[Issue] = field(default_factory=list)
-    history: list[dict] = field(default_factory=list)  # rows appended to observation_history
+    history: list[dict] = field(default_factory=list)  # values this import replaces (the store's change feed keeps them)
     created: dict[str, int] = field(default_factory=dict)  # entities/plans/areas created
     previews: list[SheetPreview] = field(default_factory=list)
     written: bool = False

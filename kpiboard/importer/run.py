@@ -5,7 +5,7 @@ import gc
 import getpass
 import os
 import uuid
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from itertools import islice
@@ -35,14 +35,8 @@ def default_user() -> str:
         return os.environ.get("USER", "") or "unknown"
 
 
-def _directory_lock(directory: Path):
-    """One writer at a time per data directory, held from reading the tables to writing them: the lock is
-    `<directory>/.kpiboard.lock` (store.directory_lock), the same file for every process whatever its TMPDIR."""
-    return store.directory_lock(directory)
-
-
-def _read_tables(directory: Path) -> dict[str, pl.DataFrame]:
-    return {t: store.read_table(directory, t) for t in schema.TABLES}
+def _read_tables(directory: Path, version: str) -> dict[str, pl.DataFrame]:
+    return store.read_tables(directory, schema.TABLES, version)
 
 
 @contextmanager
@@ -72,6 +66,21 @@ def _import_files(files, directory, dry_run: bool, user: str | None, progress, n
     files = list(files)
     directory = Path(directory) if directory else store.data_dir()
     now = now or datetime.now().astimezone()
+    for attempt in range(store.WRITE_ATTEMPTS):
+        try:
+            return _import_once(files, directory, dry_run, user, progress, now, keep_plan)
+        except store.StaleData:
+            if attempt == store.WRITE_ATTEMPTS - 1:
+                return ImportResult("", [n for n, _ in files], dry_run, errors=[Issue(", ".join(n for n, _ in files), None, "",
+                                    f"ほかの取込と {store.WRITE_ATTEMPTS} 回続けて重なったため保存できませんでした。"
+                                    "データは取込前のままです。もう一度実行してください")])
+            # Another import or build committed between our read and our write: read the files again onto it.
+            (progress or (lambda fraction, text: None))(0.5, "別の取込と重なったため、最新のデータで照合し直しています")
+    raise AssertionError("unreachable")
+
+
+def _import_once(files: list, directory: Path, dry_run: bool, user: str | None, progress, now: datetime,
+                 keep_plan: bool) -> ImportResult:
     result = ImportResult(import_id=f"{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}", files=[n for n, _ in files],
                           dry_run=dry_run)
     user = user or default_user()
@@ -93,51 +102,41 @@ def _import_files(files, directory, dry_run: bool, user: str | None, progress, n
 
 def _validate_and_write(drafts, directory: Path, result: ImportResult, user: str, now: datetime, dry_run: bool,
                         report, keep_plan: bool = False) -> ImportResult:
+    """Planned against one snapshot and written only if it is still the newest (base_version): a write by someone
+    else in between raises StaleData, and the caller reads the files again onto their result."""
     if result.errors and not drafts:
         return result
+    version = store.data_version(directory)
+    fresh = not store.exists(directory)
+    planner = _plan(drafts, _read_tables(directory, version), result, user, now)
     if dry_run:
-        version = store.data_version(directory)  # read before the tables: a write in between re-plans at commit
-        planner = _plan(drafts, _read_tables(directory), result, user, now)
         if keep_plan and not result.errors and result.changed:
-            result.plan = ImportPlan(diff.tables_to_write(planner, not (directory / store.MANIFEST).exists()),
-                                     str(directory.resolve()), version)
+            result.plan = ImportPlan(diff.tables_to_write(planner, fresh), str(directory.resolve()), version)
         return result
-    lock = _locked(directory, result)
-    if lock is None:
+    if result.errors or not result.changed:
         return result
-    with lock:
-        tables = _read_tables(directory)
-        planner = _plan(drafts, tables, result, user, now)
-        if result.errors or not result.changed:
-            return result
-        report(0.95, "保存しています")
-        try:
-            tables = diff.tables_to_write(planner, not (directory / store.MANIFEST).exists())
-        except Exception as e:  # noqa: BLE001 - reported like a failed write: nothing was written
-            return _write_failed(result, e)
-        if not _write(directory, tables, result, user, now):
-            return result
-    report(1.0, "完了")
+    report(0.95, "保存しています")
+    try:
+        tables = diff.tables_to_write(planner, fresh)
+    except Exception as e:  # noqa: BLE001 - reported like a failed write: nothing was written
+        return _write_failed(result, e)
+    del planner
+    if _write(directory, tables, result, user, now, version):
+        report(1.0, "完了")
     return result
 
 
-def _locked(directory: Path, result: ImportResult) -> ExitStack | None:
-    """The directory lock, held by the returned context; None (and an error in `result`) if it cannot be taken."""
-    lock = ExitStack()
-    try:
-        lock.enter_context(_directory_lock(directory))
-    except store.DirectoryLockError as e:  # a symlinked lock file, another writer stuck: say so, write nothing
-        result.errors.append(Issue(", ".join(result.files), None, "", str(e)))
-        return None
-    return lock
-
-
-def _write(directory: Path, tables: dict[str, pl.DataFrame], result: ImportResult, user: str, now: datetime) -> bool:
+def _write(directory: Path, tables: dict[str, pl.DataFrame], result: ImportResult, user: str, now: datetime,
+           version: str) -> bool:
+    """One transaction. StaleData (someone wrote first) goes up to be planned again; any other failure leaves the
+    data as it was and says so in `result`."""
     try:
         store.write_tables(directory, tables, {"last_import": {
             "import_id": result.import_id, "at": now.isoformat(timespec="seconds"), "files": result.files,
-            "user": user}})
-    except Exception as e:  # write_tables puts every file back before it re-raises
+            "user": user}}, author=user, message="取込: " + ", ".join(result.files), base_version=version)
+    except store.StaleData:
+        raise
+    except Exception as e:  # the transaction rolled back: nothing of it is visible
         _write_failed(result, e)
         return False
     result.written = True
@@ -162,22 +161,13 @@ def commit(preview: ImportResult, files: Iterable[tuple[str, bytes]], directory:
         user = user or default_user()
         now = now or datetime.now().astimezone()
         result = replace(preview, dry_run=False, plan=None, errors=[], written=False)
-        lock = _locked(directory, result)
-        if lock is None:
-            return result
-        with lock:
-            if store.data_version(directory) == plan.version:
-                (progress or (lambda fraction, text: None))(0.95, "保存しています")
-                at = now.isoformat(timespec="seconds")  # the user and the time are the commit's, not the preview's
-                result.history = [dict(h, user_name=user, changed_at=at) for h in preview.history]
-                tables = dict(plan.tables)
-                if result.history:
-                    mine = pl.col("import_id") == result.import_id
-                    tables["observation_history"] = tables["observation_history"].with_columns(
-                        pl.when(mine).then(pl.lit(user)).otherwise(pl.col("user_name")).alias("user_name"),
-                        pl.when(mine).then(pl.lit(at)).otherwise(pl.col("changed_at")).alias("changed_at"))
-                _write(directory, tables, result, user, now)
+        if store.data_version(directory) == plan.version:
+            (progress or (lambda fraction, text: None))(0.95, "保存しています")
+            try:
+                _write(directory, dict(plan.tables), result, user, now, plan.version)
                 return result
+            except store.StaleData:
+                pass  # someone wrote after the preview: read the files again, below
     return import_files(files, directory, dry_run=False, user=user, progress=progress, now=now)
 
 
