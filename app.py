@@ -56,7 +56,9 @@ def _to_overview():
 
 
 nav = st.navigation({**PAGES, "": [st.Page(_to_overview, title="概要", url_path="overview", visibility="hidden")]})
+st.session_state.pop("_data_version", None)  # a new run reads the newest snapshot (or the 時点 chosen) …
 ui.read_filters()  # the shared filters, from the URL, before the sidebar and the page draw them
+ui.pin_version()  # … once, for every query of this run
 
 # Streamlit's file uploader has no Japanese texts: its English words are hidden and Japanese ones shown in
 # their place (constant text, no data in it).
@@ -124,6 +126,7 @@ with st.sidebar:
     ui.setting_toggle("発表モード", ui.PRESENT,
                       help="プロジェクター向け: サイドバーを隠し、文字を大きく、グラフを1画面に1つずつ表示します。")
     ui.setting_toggle("西暦のみで表示", ui.WESTERN, help="年度を R6（2024） ではなく 2024 と表示します")
+    ui.as_of_input()
     with st.expander("判定の方式と基準", icon=":material/rule:"):
         # The method itself is picked on each page (URL key `method`); the bands apply to every page.
         st.caption(status.method_explanation("expected", ui.bands()))
@@ -147,6 +150,7 @@ if ui.presenting():
 
 try:
     with ui.page_slot():
+        ui.as_of_notice()
         nav.run()
 except Exception:
     if st.get_option("global.appTest"):
