@@ -61,6 +61,8 @@ SPARE_WORKERS = 1
 STATUS_TABLE = "kpi_status"
 
 
+PRIVATE_TABLES = ("user_roles",)
+
 TABLE_LABELS = {
     STATUS_TABLE: "KPIごとの進捗判定（期待値方式、各KPIの最新の実績年度）— アプリの判定と同じルールの結果",
     "dataset": "データセットの説明（合成データかどうか）",
@@ -216,7 +218,8 @@ def snapshot_dir(directory: Path | None = None) -> Path:
             shutil.rmtree(staging, ignore_errors=True)
             staging.mkdir()
             with db.Database(directory, version) as database:  # one snapshot for every table
-                for name in [*schema.TABLES, "observation_history"]:
+                # user_roles stays out: who may edit what (and their emails) is not for every viewer's SQL
+                for name in [*(t for t in schema.TABLES if t not in PRIVATE_TABLES), "observation_history"]:
                     database.cursor().sql(f'FROM "{name}"').pl().write_parquet(staging / f"{name}.parquet")
                 database.query("evaluate").write_parquet(staging / f"{STATUS_TABLE}.parquet")
             os.replace(staging, target)

@@ -411,3 +411,16 @@ def test_budget_example_counts_a_shared_programme_once():
     totals = dict(run_query(sql, DATA).frame.select("年度", "合計_円").iter_rows())
     # FY2024: 4,842万円 (サービス連携プラットフォーム) is listed under two initiatives, counted once.
     assert totals[2024] == 39_800_000 + 48_420_000 + 1_600_000 + 11_110_000 + 1_209_780_000 + 59_090_000 + 9_500_000 + 1_000_000
+
+
+def test_the_roles_table_is_not_readable_from_the_sql_page(tmp_path):
+    """Who may edit what, and their emails, is not for every viewer's ad-hoc SQL; the change history is."""
+    import polars as pl
+
+    data = tmp_path / "d"
+    store.copy_data_dir(DATA, data)
+    store.write_tables(data, {"user_roles": pl.DataFrame([{"email": "secret@example.org", "role": "editor",
+                                                           "entity_id": "*"}])})
+    error = refused("SELECT * FROM user_roles", data)
+    assert "secret@example.org" not in error.message + error.detail
+    assert run_query("SELECT count(*) AS n FROM observation_history", data).frame["n"][0] == 0
