@@ -9,7 +9,6 @@ was: one local user who may do everything.
 """
 from __future__ import annotations
 
-import inspect
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -203,12 +202,10 @@ def revoked(roles: pl.DataFrame, email: str) -> pl.DataFrame:
     return roles.filter(pl.col("email").str.strip_chars().str.to_lowercase() != normal_email(email))
 
 
-def write_roles(directory: Path, roles: pl.DataFrame, *, author: str, message: str) -> None:
-    """Store user_roles, saying who changed it (author=, message= once the store takes them)."""
-    extra = {}
-    if {"author", "message"} <= set(inspect.signature(store.write_tables).parameters):
-        extra = {"author": author, "message": message}
-    store.write_tables(directory, {TABLE: roles}, **extra)
+def write_roles(directory: Path, roles: pl.DataFrame, *, author: str, message: str, base_version=None) -> None:
+    """Store user_roles, saying who changed it. With base_version (the snapshot the roles were read from), a change
+    by another admin in between raises store.StaleData instead of being overwritten."""
+    store.write_tables(directory, {TABLE: roles}, author=author, message=message, base_version=base_version)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ done = st.session_state.pop("roles_done", None)
 if done:
     st.success(fmt.md(done), icon=":material/check_circle:")  # it names emails and entities: data, not Markdown
 
+read_version = store.data_version(directory)  # before the roles: a change by another admin after it is refused
 roles = auth.read_roles(directory)
 entities = ui.table("entities")
 names = dict(zip(entities["entity_id"], entities["name"]))
@@ -45,7 +46,12 @@ if admins:
 
 
 def _store(frame: pl.DataFrame, message: str) -> None:
-    auth.write_roles(directory, frame, author=me.recorded_as, message=message)
+    try:
+        auth.write_roles(directory, frame, author=me.recorded_as, message=message, base_version=read_version)
+    except store.StaleData:
+        st.error("この画面を開いた後に、ほかの管理者が権限を変更したため、保存していません。画面を更新してから、もう一度操作してください。",
+                 icon=":material/error:")
+        return
     st.session_state["roles_done"] = message
     st.rerun()
 
