@@ -5,6 +5,7 @@ defaults and help here and validate through `bands()` here, so every caller acce
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 
@@ -66,3 +67,24 @@ SETTINGS = Settings(
     Setting("band_slightly", 0.5, "進捗率がこの値以上で「やや遅れ」、未満は「遅れ」", 0.0, 2.0),
     Setting("almost_tolerance", 0.05, "「ほぼ X」の目標は、X からこの割合だけ届かなくても達成とみなす（0.05 = 5%）", 0.0, 0.5),
 )
+
+# The server's own limits (not verdicts): read from the environment variable named, else the default.
+SERVER_SETTINGS = Settings(
+    Setting("KPIBOARD_DUCKDB_MEMORY", "4GB", "DuckDB が使うメモリの上限（超える問い合わせはディスクに退避するか、日本語のエラー）。"
+            "レプリカを1台に複数置くときは、合計がメモリに収まるように"),
+    Setting("KPIBOARD_DUCKDB_THREADS", os.cpu_count() or 2, "DuckDB のスレッド数（既定: この機械のコア数）", 1, 256),
+)
+
+
+def server_setting(name: str):
+    """A server setting: the environment's value (as the default's type), else the default."""
+    setting = SERVER_SETTINGS[name]
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return setting.default
+    if isinstance(setting.default, int):
+        try:
+            return max(int(setting.minimum), min(int(raw), int(setting.maximum)))
+        except ValueError:
+            return setting.default
+    return raw

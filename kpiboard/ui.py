@@ -324,6 +324,22 @@ def change_text(value, unit: str | None = "") -> str:
     return ("+" if v > 0 else "-" if v < 0 else "±") + text
 
 
+def per_year_text(value, unit: str | None = "") -> str:
+    """A pace in words: 「1年あたり +25人」; a rank says which way and, under a place a year, how many years a place
+    takes (「約3年で1位上昇」 — not 「年 -0.33位」: a smaller rank is a rise, and a third of a place means nothing)."""
+    if value is None:
+        return "―"
+    if unit != "位":
+        return "1年あたり " + change_text(value, unit)
+    v = _rounded(float(value))
+    if v == 0:
+        return "順位は変わらず"
+    way = "上昇" if v < 0 else "低下"
+    if abs(v) < 1:
+        return f"約{round(1 / abs(v))}年で1位{way}"
+    return f"1年あたり{value_text(abs(v), '位')}{way}"
+
+
 def ratio_text(value) -> str:
     """0.834 → 83%: the scalar twin of format.ratio."""
     return fmt.NONE_TEXT if value is None else f"{round(value * 100):,}%"  # round(): never 「-0%」

@@ -87,11 +87,11 @@ with detail_area:
     elif need:
         start = "実績" if need.from_kind == "actual" else "基準値"
         years = need.to_fy - need.from_fy
-        lines.append(f"**目標達成に必要な変化: 年 {fmt.md(ui.change_text(need.per_year, unit))}**"
+        lines.append(f"**目標達成に必要な変化: {fmt.md(ui.per_year_text(need.per_year, unit))}**"
                      f"（{ui.fy(need.from_fy)} の{start} {fmt.md(ui.value_text(need.from_value, unit))} から "
                      f"{ui.fy(need.to_fy)} の目標 {fmt.md(ui.value_text(need.to_value, unit))} まで {years} 年）")
     if speed is not None:
-        lines.append(f"これまでのペース: 年 {fmt.md(ui.change_text(speed, unit))}")
+        lines.append(f"これまでのペース: {fmt.md(ui.per_year_text(speed, unit))}")
     if proj:
         lines.append(f"このペースが続くと {ui.fy(proj[2])} に {fmt.md(ui.approx_text(proj[3], unit))} の見込み"
                      + (f"（目標 {fmt.md(ui.value_text(kpi['target_value'], unit))}）" if kpi["target_value"] is not None else ""))

@@ -122,7 +122,7 @@ def test_indicator_search_narrows_the_list_and_goes_into_the_url(server, page):
 def test_indicator_shows_trajectory_and_the_change_needed(server, page):
     open_page(page, server + "/indicator?kpi=toyama-growth%3A4-1")
     expect(page.get_by_role("heading", name="製造業における付加価値率の全国順位")).to_be_visible()
-    expect(page.get_by_text(re.compile("目標達成に必要な変化: 年 -0.33位"))).to_be_visible()
+    expect(page.get_by_text(re.compile("目標達成に必要な変化: 約3年で1位上昇"))).to_be_visible()
     chart = page.get_by_test_id("stPlotlyChart").first
     expect(chart).to_contain_text("期待される推移")
     # sources name the document (title, publisher), never the seed's file name

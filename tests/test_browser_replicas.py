@@ -45,7 +45,8 @@ def _seconds_until_shown(page, url, text, expected):
         page.wait_for_timeout(1000)
 
 
-def test_an_import_through_one_replica_shows_on_the_other(catalog, tmp_path):
+@pytest.mark.parametrize("catalog", ["postgres"], indirect=True)  # the team case; another process seeing a local
+def test_an_import_through_one_replica_shows_on_the_other(catalog, tmp_path):     # commit: tests/test_store.py
     """`catalog` (conftest) sets KPIBOARD_DATA_DIR, and for PostgreSQL KPIBOARD_CATALOG/KPIBOARD_DATA_PATH, in
     this process's environment: both servers inherit the same store."""
     uploaded = _csv(tmp_path / "レプリカ取込.csv", ["レプリカ画面指標1", "レプリカ画面指標2"])

@@ -35,7 +35,7 @@ def _check(report):
 
 
 def test_sigkill_during_an_import_on_the_local_catalog_leaves_before_or_after():
-    report = crash.run("local", limit=3, random_moments=3)
+    report = crash.run("local", limit=2, random_moments=2)
     _check(report)
     # SQLite (WAL) commits with the transaction's last frame: killed as it is written nothing of the import is
     # visible, killed at the next write (the checkpoint) all of it is
@@ -44,7 +44,7 @@ def test_sigkill_during_an_import_on_the_local_catalog_leaves_before_or_after():
     assert (found["write", commit_frame], found["write", following]) == ("before", "after")
 
 def test_sigkill_during_an_import_on_a_postgres_catalog_leaves_before_or_after(pg):
-    report = crash.run("postgres", cluster=pg, limit=2, random_moments=1)
+    report = crash.run("postgres", cluster=pg, limit=1, random_moments=1)
     _check(report)
     # killed before COMMIT is sent nothing shows; killed after it was answered the import is complete
     snapshot_row, commit, after_commit = report.commit["sendto"]

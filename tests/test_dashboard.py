@@ -128,7 +128,8 @@ def test_indicator_opens_the_kpi_in_the_url_with_the_change_needed(embedded):
     at = app_test("pages/indicator.py", kpi="toyama-growth:4-1")
     assert [s.value for s in at.subheader] == ["製造業における付加価値率の全国順位"]
     # rank 12 (2020) → 10 (2026): two places in six years
-    assert any("目標達成に必要な変化: 年 -0.33位" in m.value for m in at.markdown)
+    # a rank's pace in words: a smaller rank is a rise, and a third of a place a year is a place in three years
+    assert any("目標達成に必要な変化: 約3年で1位上昇" in m.value for m in at.markdown)
     assert at.query_params["kpi"] == "toyama-growth:4-1"
     references = next(d.value for d in at.dataframe if "原文" in d.value.columns and "項目" in d.value.columns)
     assert "製造業の付加価値率 上位10都道府県の平均" in references["項目"].to_list()
@@ -149,8 +150,8 @@ def test_indicator_search_without_hits_says_so(embedded):
 def test_indicator_worked_example_pace_projection_and_expected_path(worked_example):
     at = app_test("pages/indicator.py")
     text = " ".join(m.value for m in at.markdown)
-    assert "年 +25人" in text  # (200 − 150) / (2025 − 2023)
-    assert "これまでのペース: 年 +16.7人" in text  # (150 − 100) / 3
+    assert "1年あたり +25人" in text  # (200 − 150) / (2025 − 2023)
+    assert "これまでのペース: 1年あたり +16.7人" in text  # (150 − 100) / 3
     assert "R7（2025） に 183人 の見込み" in text  # 150 + 2 × 16.7
     spec = chart_spec(at)
     path = next(t for t in spec["data"] if t["name"] == "期待される推移")

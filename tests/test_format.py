@@ -50,3 +50,14 @@ def test_markdown_text_is_shown_not_interpreted():
     assert shown.replace("\\", "").replace("\u2060", "") == hostile
     assert fmt.md("R6.11 +25人 10:30 37.5%") == "R6.11 +25人 10:30 37.5%"  # ordinary text is left alone
     assert fmt.md("1. 項目") == "1\\. 項目" and fmt.md("- 項目") == "\\- 項目"
+
+
+def test_a_pace_is_said_in_words_and_a_rank_says_which_way():
+    from kpiboard import ui
+
+    assert ui.per_year_text(25, "人") == "1年あたり +25人"
+    assert ui.per_year_text(1.2, "%") == "1年あたり +1.2ポイント"
+    assert ui.per_year_text(-1 / 3, "位") == "約3年で1位上昇"  # was 「年 -0.33位」
+    assert ui.per_year_text(0.5, "位") == "約2年で1位低下"
+    assert ui.per_year_text(-2, "位") == "1年あたり2位上昇"
+    assert ui.per_year_text(0, "位") == "順位は変わらず" and ui.per_year_text(None, "位") == "―"
