@@ -300,3 +300,14 @@ def test_drawn_long_title_and_plan_labels_fit_the_figure(page):
     title = boxes(page, ".gtitle")[0]
     assert title["top"] >= svg["y"] - 1, "the first line of a two-line title is cut off at the top"
     assert not [b["text"] for b in boxes(page, ".legendtext") if overlap(title, b)]
+
+
+def test_the_export_progress_figure_draws_its_axis_like_the_app():
+    """The handout's 達成率 chart: thousands separators on the axis (1,250%, not 1250%) and the target named 目標（100%）."""
+    from kpiboard.export import build_report, figures
+
+    report = build_report("富山県成長戦略")
+    fig = figures.area_figure(report, report.areas[0])
+    assert fig.layout.xaxis.tickformat == charts.base.NUMBER_FORMAT
+    assert "達成率" in fig.layout.xaxis.title.text and "&#37;" in fig.layout.xaxis.title.text
+    assert "目標（100%）" in [a.text for a in fig.layout.annotations]

@@ -48,10 +48,11 @@ def progress_figure(rows: pl.DataFrame, *, title: str, source: str, label_width:
     low = min([0.0] + [x for x in rates if x is not None])
     low = low * 1.6 - 30 if low < 0 else low  # room for the label of a bar that goes left
     fig.add_vline(x=100, line={"color": "#0072B2", "dash": "dot", "width": 2})
-    fig.add_annotation(x=100, y=1.0, yref="paper", text="目標", showarrow=False, yanchor="bottom",
+    fig.add_annotation(x=100, y=1.0, yref="paper", text="目標（100%）", showarrow=False, yanchor="bottom",
                        font={"color": "#0072B2"})
-    fig.update_xaxes(title_text="達成率 (実績−基準)/(目標−基準) ［%］", range=[low - 5, top * 1.25], zeroline=True,
-                     zerolinecolor="#999")
+    # the app's axes: thousands separators (a 1,250% bar reads as such), the unit in the title
+    charts.value_axis(fig, axis="x", unit="%", title="達成率 (実績−基準)/(目標−基準)", range=[low - 5, top * 1.25],
+                      zeroline=True, zerolinecolor="#999")
     fig.update_yaxes(autorange="reversed", automargin=True)
     return charts.layout(fig, title, source, height=max(320, 150 + 56 * rows.height))
 
