@@ -161,7 +161,9 @@ async def run_page(ws, base_url: str, page_name: str, timeout: float, app_urls: 
                 elif kind == "page_not_found":
                     run.errors.append(f"page not found: {msg.page_not_found.page_name}")
                 elif kind == "script_finished" and started:
-                    run.without_app = app_urls is not None and navigation is not None and navigation != app_urls
+                    # pages-folder mode lists file names app.py does not have (import_data …); app.py itself may leave out
+                    # pages a role may not use (権限管理 without login), so a subset is still app.py
+                    run.without_app = app_urls is not None and navigation is not None and not navigation <= app_urls
                     if msg.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
                         run.errors.append("script compile error")
                     if msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
@@ -304,7 +306,8 @@ def run_load(url: str, sessions: int = 20, duration: float = 120.0, pid: int | N
     check_loopback(url)
     sessions = max(1, min(int(sessions), MAX_SESSIONS))
     duration = max(1.0, min(float(duration), MAX_DURATION))
-    app_urls = set(app_pages().values())
+    # every url_path app.py names (a page whose st.Page(...) spans a nested call is missed by app_pages)
+    app_urls = set(app_pages().values()) | set(re.findall(r'url_path="([^"]+)"', (ROOT / "app.py").read_text(encoding="utf-8")))
     pages = pages if pages is not None else sorted(app_urls)
     report = Report(sessions, duration)
     stop = threading.Event()

@@ -48,7 +48,7 @@ TYPED = [  # typed into the editor of one session; neighbours expect different t
     ("SELECT count(*) FROM range(1000000) a, range(1000000) b", TIMEOUT),
     ("LOAD httpfs", NOT_SELECT),
     ("SELECT list(range) FROM range(200000000)", MEMORY),
-    ("SELECT " + "(" * 3000 + "1" + ")" * 3000, SYNTAX),
+    ("SELECT " + "(" * 3000 + "1" + ")" * 3000, "入れ子が深すぎます"),
     ("SELECT * FROM read_blob('/proc/self/environ')", FILES),
     ("SELECT string_agg(repeat('x', 1000), '') FROM range(2000000)", MEMORY),
     ("ATTACH '/tmp/leak.duckdb' AS leak", NOT_SELECT),
