@@ -290,6 +290,8 @@ def count_calls(stores: Stores, csv_path: Path, syscalls) -> tuple[dict, dict]:
 def kill_points(points: int, limit: int | None) -> list[int]:
     if limit is None or points <= limit:
         return list(range(1, points + 1))
+    if limit <= 1:  # one point: the middle of the import
+        return [max(1, (points + 1) // 2)]
     return sorted({round(1 + i * (points - 1) / (limit - 1)) for i in range(limit)})
 
 

@@ -17,6 +17,7 @@ its children's) from /proc. Exit status 0 only if there were no errors and no tr
 from __future__ import annotations
 
 import argparse
+import ast
 import asyncio
 import json
 import os
@@ -40,15 +41,23 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def app_pages(app: Path = ROOT / "app.py") -> dict[str, str]:
-    """Page title → URL name, read from app.py's st.Page(...) calls; the default page is '' (the URL /)."""
+    """Page title → URL name, read from app.py's st.Page(...) calls (parsed, so calls spanning lines or holding
+    nested calls count); the default page is '' (the URL /), a hidden one is keyed 「title（/url）」."""
     pages = {}
-    for call in re.findall(r"st\.Page\((.*?)\)", app.read_text(encoding="utf-8")):
-        title = re.search(r'title="([^"]+)"', call)
-        url_path = re.search(r'url_path="([^"]*)"', call)
-        if title and 'visibility="hidden"' in call:  # a URL that is not in the menu (/overview)
-            pages[f"{title.group(1)}（/{url_path.group(1)}）"] = url_path.group(1)
-        elif title:
-            pages[title.group(1)] = "" if "default=True" in call else (url_path.group(1) if url_path else "")
+    for node in ast.walk(ast.parse(app.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "Page"):
+            continue
+        kw = {k.arg: k.value for k in node.keywords}
+        title = kw["title"].value if isinstance(kw.get("title"), ast.Constant) else None
+        url_path = kw["url_path"].value if isinstance(kw.get("url_path"), ast.Constant) else ""
+        if title is None:
+            continue
+        default = isinstance(kw.get("default"), ast.Constant) and kw["default"].value is True
+        hidden = isinstance(kw.get("visibility"), ast.Constant) and kw["visibility"].value == "hidden"
+        if hidden:  # a URL that is not in the menu (/overview)
+            pages[f"{title}（/{url_path}）"] = url_path
+        else:  # a page hidden for some roles (_shown(...)) still has its URL
+            pages[title] = "" if default else url_path
     return pages
 
 
@@ -306,8 +315,7 @@ def run_load(url: str, sessions: int = 20, duration: float = 120.0, pid: int | N
     check_loopback(url)
     sessions = max(1, min(int(sessions), MAX_SESSIONS))
     duration = max(1.0, min(float(duration), MAX_DURATION))
-    # every url_path app.py names (a page whose st.Page(...) spans a nested call is missed by app_pages)
-    app_urls = set(app_pages().values()) | set(re.findall(r'url_path="([^"]+)"', (ROOT / "app.py").read_text(encoding="utf-8")))
+    app_urls = set(app_pages().values())
     pages = pages if pages is not None else sorted(app_urls)
     report = Report(sessions, duration)
     stop = threading.Event()
