@@ -159,21 +159,53 @@ def _add_series_parser(sub) -> None:
 
 
 def _cmd_synth(args) -> int:
+    import time
+
     from .synth import SynthSpec, write_synthetic
 
-    start, _, end = args.years.partition("-")
+    start, end = args.years
     spec = SynthSpec(prefectures=args.prefectures, municipalities=args.municipalities,
-                     kpis_per_entity=args.kpis_per_entity, first_year=int(start), last_year=int(end or start),
-                     seed=args.seed)
+                     kpis_per_entity=args.kpis_per_entity, first_year=start, last_year=end, seed=args.seed)
+    began = time.perf_counter()
     try:
         counts = write_synthetic(Path(args.out), spec)
+    except ValueError as e:
+        print(f"エラー: {e}", file=sys.stderr)
+        return 2
     except store.StoreError as e:
         print(f"エラー: {e}", file=sys.stderr)
         return 1
+    seconds = round(time.perf_counter() - began, 2)
+    if args.format == "json":
+        print(json.dumps({"tables": counts, "seconds": seconds}, ensure_ascii=False))
+        return 0
     for name, n in counts.items():
         print(f"{name}: {n} 行")
-    print(f"合成データを {args.out} に書き出しました（KPIBOARD_DATA_DIR={args.out} で表示できます）")
+    print(f"合成データを {args.out} に書き出しました（{seconds} 秒。KPIBOARD_DATA_DIR={args.out} で表示できます）")
     return 0
+
+
+def _synth_count(low: int, high: int, what: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what}は {low}〜{high} の整数で指定してください（{text!r}）")
+        return value
+    return parse
+
+
+def _synth_years(text: str) -> tuple[int, int]:
+    start, _, end = text.partition("-")
+    try:
+        first, last = int(start), int(end or start)
+    except ValueError:
+        first = last = None
+    if first is None or not 1900 <= first <= last <= 2200:
+        raise argparse.ArgumentTypeError(f"年度の範囲は 2000-2026 のように指定してください（{text!r}）")
+    return first, last
 
 
 def _add_import_parser(sub) -> None:
@@ -270,6 +302,23 @@ def _cmd_export(args) -> int:
     return 0
 
 
+def _add_bench_parser(sub) -> None:
+    """`bench [--data DIR]` (issue #12): cold/warm times of the pages and key queries; the work is in kpiboard.bench."""
+    p = sub.add_parser("bench", help="主なクエリと各ページの速度（cold・warm・素の DuckDB との比）とピークメモリを測る")
+    p.add_argument("--data", help="測るデータディレクトリ（既定: KPIBOARD_DATA_DIR、なければ data/）")
+    p.add_argument("--repeat", type=int, default=3, help="warm の実行回数（中央値を表示、既定 3）")
+    p.add_argument("--pages", help="pages/xxx.py の xxx をカンマ区切り（既定: 全ページ、none で測らない）")
+    p.add_argument("--queries", help="クエリのキーをカンマ区切り（既定: 全部、none で測らない）")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(func=_cmd_bench)
+
+
+def _cmd_bench(args) -> int:
+    from .bench import main as bench_main
+
+    return bench_main(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kpiboard", description="KPI board: KPIの進捗判定・データ管理")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -302,16 +351,19 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("synth", help="合成データ（規模の試験用）を書き出す")
     p.add_argument("--out", required=True)
-    p.add_argument("--prefectures", type=int, default=47)
-    p.add_argument("--municipalities", type=int, default=1741)
-    p.add_argument("--kpis-per-entity", type=int, default=10)
-    p.add_argument("--years", default="2016-2026")
+    p.add_argument("--prefectures", type=_synth_count(0, 47, "都道府県の数"), default=47)
+    p.add_argument("--municipalities", type=_synth_count(0, 9999, "市区町村の数"), default=1741)
+    p.add_argument("--kpis-per-entity", type=_synth_count(1, 2000, "自治体あたりの KPI 数"), default=10,
+                   help="自治体あたりの KPI 数（1〜2000）")
+    p.add_argument("--years", type=_synth_years, default=(2016, 2026), help="年度の範囲（例 2000-2026）")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--format", choices=["text", "json"], default="text", help="json: 表ごとの行数と所要秒数を出力する")
     p.set_defaults(func=_cmd_synth)
 
     _add_import_parser(sub)
     _add_export_parser(sub)
     _add_series_parser(sub)
+    _add_bench_parser(sub)
 
     args = parser.parse_args(argv)
     return args.func(args)

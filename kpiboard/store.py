@@ -483,6 +483,67 @@ def write_tables(directory: Path | str | None, tables: dict[str, pl.DataFrame], 
     raise AssertionError("unreachable")
 
 
+def write_generated(directory: Path | str | None, queries: dict[str, str | None], manifest_extra: dict | None = None,
+                    *, author: str | None = None, message: str | None = None) -> dict[str, int]:
+    """One transaction, like write_tables, for tables too big to pass through Python (python -m kpiboard synth's
+    50 million observations): each table named in `queries` holds exactly the rows of its SQL query afterwards
+    (None: no rows). The query runs inside this process's DuckDB and its rows are appended straight into the store,
+    in the query's order (generate them in the table's `sort_by` order); its columns are matched to the schema's by
+    name and cast to their types, a column it lacks is NULL. Rows are not diffed: a table that already had rows has
+    them all deleted first (the change feed then says every row went), so this is for generated data, not imports.
+    Tables not named are left as they are. Returns {table: rows written}."""
+    unknown = sorted(set(queries) - set(schema.TABLES))
+    if unknown:
+        raise ValueError(f"unknown tables: {unknown}")
+    loc = location(directory)
+    alias = attached(loc, create=True)
+    extra = json.dumps(manifest_extra or {}, ensure_ascii=False, default=str)
+    wait = 0.05
+    for attempt in range(WRITE_ATTEMPTS):
+        cur = cursor()
+        try:
+            cur.execute("BEGIN")
+            created = _ensure_tables(cur, alias)
+            counts = {}
+            for table, sql in queries.items():
+                if table not in created:
+                    cur.execute(f'DELETE FROM {alias}."{table}"')
+                counts[table] = 0
+                if sql is None:
+                    continue
+                have = set(cur.sql(f"SELECT * FROM ({sql}) LIMIT 0").columns)
+                listed = ", ".join(f"CAST({_g(c) if c in have else 'NULL'} AS {_sql_type(t)})"
+                                   for c, t in schema.TABLES[table]["columns"].items())
+                counts[table] = int(cur.execute(f'INSERT INTO {alias}."{table}" SELECT {listed} FROM ({sql}) _g')
+                                    .fetchone()[0])
+            meta = {k: json.loads(v) for k, v in cur.execute(f"SELECT key, value FROM {alias}.{META_TABLE}").fetchall()}
+            meta.update(json.loads(extra))
+            meta["tables"] = sorted(set(meta.get("tables", [])) | set(queries))
+            cur.execute(f"DELETE FROM {alias}.{META_TABLE}")  # as in write_tables: concurrent writers conflict
+            cur.executemany(f"INSERT INTO {alias}.{META_TABLE} VALUES (?, ?)",
+                            [[k, json.dumps(v, ensure_ascii=False, default=str)] for k, v in sorted(meta.items())])
+            _commit_message(cur, alias, author or "", message or "", extra)
+            cur.execute("COMMIT")
+            _ensured.add(alias)
+            return counts
+        except Exception as e:
+            _rollback(cur)
+            if not _retryable(e):
+                raise
+            if attempt == WRITE_ATTEMPTS - 1:
+                raise StoreError(f"{loc.label} への書き込みが別の書き込みと重なり、{WRITE_ATTEMPTS} 回試しても"
+                                 "保存できませんでした。データは書き込み前のままです") from e
+            time.sleep(wait)
+            wait = min(wait * 2, 2.0)
+        finally:
+            cur.close()
+    raise AssertionError("unreachable")
+
+
+def _g(column: str) -> str:
+    return f'_g."{column}"'
+
+
 def _commit_message(cur, alias: str, author: str, message: str, extra: str) -> None:
     """Who wrote the snapshot and what it was (the history shows both)."""
     cur.execute(f"CALL {alias}.set_commit_message(?, ?, extra_info => ?)", [author, message, extra])
