@@ -17,7 +17,7 @@ query, one per page), run one after another, so one measurement's caches never w
 - **ratio** = ours / raw (warm; cold in the JSON too): what our layers (DuckLake's snapshot reading, parameter
   binding, the conversion to Polars) add to DuckDB's own time.
 - page **start**: app.py's first AppTest run in a fresh process (imports, attaching the store, 概要 with empty
-  caches); **cold**: the page's first run after that with `st.cache_data` emptied (for 概要 a rerun, for other pages
+  caches); **cold**: the page's first run after that with the caches emptied (for 概要 a rerun, for other pages
   the switch to it, as a click in the sidebar); **warm**: the median of `--repeat` reruns (what each click costs).
   `queries` is the time spent inside named queries during the cold run.
 - peak RSS (ru_maxrss) of each child process, and of this process and its children per section and at the end.
@@ -265,7 +265,10 @@ def measure_page(page: str, repeat: int) -> dict:
     errors = [e.message for e in at.exception]
     import streamlit as st
 
+    from .results import RESULTS
+
     st.cache_data.clear()  # the start run filled the caches for 概要
+    RESULTS.clear()
     spent[0] = 0.0
     if page != page_files()[0]:
         at.switch_page(page)

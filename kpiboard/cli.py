@@ -109,7 +109,13 @@ def _cmd_history(args) -> int:
 
 
 def _cmd_maintenance(args) -> int:
+    from . import verdicts
+
     try:
+        # Verdicts kept by an older rule or other defaults are judged again first (pages read them live meanwhile).
+        if store.exists(store.data_dir()) and store.read_manifest(store.data_dir()).get(verdicts.META_KEY) != verdicts.signature():
+            store.rejudge(store.data_dir())
+            print("判定を現在のルールで計算し直しました")
         done = store.maintain(store.data_dir(), expire_before=args.expire_before)
     except store.StoreError as e:
         print(f"エラー: {e}", file=sys.stderr)
@@ -344,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(func=_cmd_history)
 
-    p = sub.add_parser("maintenance", help="保存先の整理: 小さなデータファイルの統合、不要になったファイルの削除")
+    p = sub.add_parser("maintenance", help="保存先の整理: 判定の再計算（ルールが変わったとき）、小さなデータファイルの統合、不要になったファイルの削除")
     p.add_argument("--expire-before", type=as_of_arg,
                    help="この日より前のスナップショットを消す（既定: 消さない。変更履歴と --as-of が読めなくなるため）")
     p.set_defaults(func=_cmd_maintenance)

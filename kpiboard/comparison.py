@@ -72,15 +72,3 @@ def transitions(before: pl.DataFrame, after: pl.DataFrame, method: str = "expect
 def change_counts(changes: pl.DataFrame) -> dict[str, int]:
     counts = dict(changes.group_by("change").len().iter_rows()) if changes.height else {}
     return {k: int(counts.get(k, 0)) for k in ("改善", "悪化", "変化なし", "比較不可")}
-
-
-def plans_by_verdicts(evaluated: pl.DataFrame, limit: int = 12) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Every plan's verdict mix for the start page: a summary per plan (KPIs, how many judged), plans with
-    verdicts first, and the evaluated rows of the first `limit` plans in that order, labelled 「plan（entity）」."""
-    labelled = evaluated.with_columns(pl.format("{}（{}）", "plan", "entity").alias("plan_label"))
-    summary = (labelled.group_by("plan_id", "plan_label", maintain_order=True)
-               .agg(pl.len().alias("kpis"), (~pl.col("status").is_in(UNDETERMINED)).sum().alias("judged"))
-               .sort(["judged", "kpis"], descending=True, maintain_order=True))
-    order = summary.head(limit).select("plan_id", pl.int_range(pl.len()).alias("_order"))
-    rows = labelled.join(order, on="plan_id").sort("_order", maintain_order=True).drop("_order")
-    return summary, rows

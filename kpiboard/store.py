@@ -384,10 +384,12 @@ def _ensure_tables(cur, alias: str) -> set[str]:
     return created
 
 
-def _replace_rows(cur, alias: str, table: str, frame: pl.DataFrame, new_table: bool = False) -> int:
+def _replace_rows(cur, alias: str, table: str, frame: pl.DataFrame, new_table: bool = False,
+                  touched: dict[str, set] | None = None) -> int:
     """Make the table hold exactly `frame`'s rows by deleting the rows that went and inserting the new ones (not
     by rewriting it): the change feed then says what changed, and writers touching other rows do not collide.
-    Rows are compared whole, duplicates counted. A table created in this transaction is only appended to."""
+    Rows are compared whole, duplicates counted. A table created in this transaction is only appended to.
+    `touched` collects the plan_id / kpi_id / entity_id of every row deleted or inserted (which verdicts to redo)."""
     if new_table and frame.is_empty():
         return 0
     cols = list(schema.TABLES[table]["columns"])
@@ -406,6 +408,17 @@ def _replace_rows(cur, alias: str, table: str, frame: pl.DataFrame, new_table: b
     # _ord: the frame's own order, kept for tables without sort keys (a document's remarks in document order).
     cur.register("_incoming", frame.with_row_index("_ord").to_arrow())
     try:
+        keys = [c for c in ("plan_id", "kpi_id", "entity_id") if c in cols] if touched is not None else []
+        if keys:
+            picked = ", ".join(f'"{c}"' for c in keys)
+            for row in cur.execute(f"""
+                    WITH o AS (SELECT {listed}, row_number() OVER (PARTITION BY {listed}) AS _n FROM {alias}."{table}"),
+                         n AS ({numbered} FROM _incoming)
+                    SELECT DISTINCT {picked} FROM o WHERE NOT EXISTS (SELECT 1 FROM n WHERE {same})
+                    UNION
+                    SELECT DISTINCT {picked} FROM n WHERE NOT EXISTS (SELECT 1 FROM o WHERE {same})""").fetchall():
+                for key, value in zip(keys, row):
+                    touched.setdefault(key, set()).add(value)
         deleted = cur.execute(f"""
             DELETE FROM {alias}."{table}" WHERE rowid IN (
                 WITH o AS (SELECT rowid AS _rid, {listed}, row_number() OVER (PARTITION BY {listed}) AS _n
@@ -449,11 +462,16 @@ def write_tables(directory: Path | str | None, tables: dict[str, pl.DataFrame], 
             if base_version is not None and str(current) != str(base_version):
                 raise StaleData("取込の確認後に別の書き込みがありました")
             created = _ensure_tables(cur, alias)
-            changed = len(created) + sum(_replace_rows(cur, alias, t, f, t in created) for t, f in frames.items())
+            touched: dict[str, set] = {}
+            changed = len(created) + sum(_replace_rows(cur, alias, t, f, t in created,
+                                                       touched if t in verdicts.INPUTS else None)
+                                         for t, f in frames.items())
             meta = {k: json.loads(v) for k, v in cur.execute(f"SELECT key, value FROM {alias}.{META_TABLE}").fetchall()}
-            if not changed and all(meta.get(k) == v for k, v in (manifest_extra or {}).items()):
+            if (not changed and meta.get(verdicts.META_KEY) == verdicts.signature()
+                    and all(meta.get(k) == v for k, v in (manifest_extra or {}).items())):
                 cur.execute("ROLLBACK")
                 return {**meta, "version": int(current)}
+            _rejudge(cur, alias, meta, None if created else touched)
             meta.update(json.loads(extra))
             meta["tables"] = sorted(set(meta.get("tables", [])) | set(frames))
             # Every write rewrites this row: two concurrent writers then always conflict, and one is retried.
@@ -517,6 +535,7 @@ def write_generated(directory: Path | str | None, queries: dict[str, str | None]
                 counts[table] = int(cur.execute(f'INSERT INTO {alias}."{table}" SELECT {listed} FROM ({sql}) _g')
                                     .fetchone()[0])
             meta = {k: json.loads(v) for k, v in cur.execute(f"SELECT key, value FROM {alias}.{META_TABLE}").fetchall()}
+            _rejudge(cur, alias, meta, None)
             meta.update(json.loads(extra))
             meta["tables"] = sorted(set(meta.get("tables", [])) | set(queries))
             cur.execute(f"DELETE FROM {alias}.{META_TABLE}")  # as in write_tables: concurrent writers conflict
@@ -538,6 +557,39 @@ def write_generated(directory: Path | str | None, queries: dict[str, str | None]
         finally:
             cur.close()
     raise AssertionError("unreachable")
+
+
+def _rejudge(cur, alias: str, meta: dict, touched: dict[str, set] | None) -> None:
+    """Keep the verdicts (kpiboard.verdicts) true to this transaction's tables: the plans it touched, or every
+    KPI (touched None, or verdicts kept by another rule or settings). Records what they were judged with."""
+    plans = None
+    if touched is not None and meta.get(verdicts.META_KEY) == verdicts.signature():
+        plans = verdicts.touched_plans(cur, alias, touched)
+    verdicts.materialise(cur, alias, plans)
+    meta[verdicts.META_KEY] = verdicts.signature()
+
+
+def rejudge(directory: Path | str | None = None) -> dict:
+    """Judge every KPI again in one write (after the rule or its defaults changed); returns the metadata."""
+    loc = location(directory)
+    alias = attached(loc, create=True)
+    cur = cursor()
+    try:
+        cur.execute("BEGIN")
+        _ensure_tables(cur, alias)
+        meta = {k: json.loads(v) for k, v in cur.execute(f"SELECT key, value FROM {alias}.{META_TABLE}").fetchall()}
+        _rejudge(cur, alias, meta, None)
+        cur.execute(f"DELETE FROM {alias}.{META_TABLE}")
+        cur.executemany(f"INSERT INTO {alias}.{META_TABLE} VALUES (?, ?)",
+                        [[k, json.dumps(v, ensure_ascii=False, default=str)] for k, v in sorted(meta.items())])
+        _commit_message(cur, alias, "python -m kpiboard maintenance", "判定を計算し直し", "{}")
+        cur.execute("COMMIT")
+        return meta
+    except Exception:
+        _rollback(cur)
+        raise
+    finally:
+        cur.close()
 
 
 def _g(column: str) -> str:
@@ -599,3 +651,6 @@ def copy_data_dir(source: Path, target: Path) -> None:
     forget(target)
     shutil.copytree(source, target, dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("*-journal", "*-wal", "*-shm"))
+
+
+from . import verdicts  # noqa: E402  (last: it imports db, which imports this module)

@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import schema, store
+from . import schema, status, store
 
 SOURCE = "合成データ（python -m kpiboard synth で生成。実在の数値ではありません）"
 NOTE = "合成データ"
@@ -118,7 +118,8 @@ QUALIFIERS = ["", "中央地区", "北部地区", "南部地区", "東部地区"
               "第5地区", "第6地区", "第7地区", "第8地区", "重点区域", "モデル地区", "駅周辺", "中山間地域", "観光地",
               "商店街", "工業団地", "住宅団地"]
 
-EVALUATION_STATUSES = ["達成", "順調", "概ね順調", "やや遅れ", "遅れ"]  # recorded for qualitative KPIs
+# recorded for qualitative KPIs: the verdict words of the expected method (kpiboard.status)
+EVALUATION_STATUSES = [s for s in status.EXPECTED_STATUSES if s not in status.UNDETERMINED]
 
 assert len(INDICATORS) * len(QUALIFIERS) >= MAX_KPIS_PER_ENTITY
 assert len({i[0] for i in INDICATORS}) == len(INDICATORS) and all(i[4] in AREAS for i in INDICATORS)

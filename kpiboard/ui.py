@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from . import charts, citations, db, status, store, trajectory
+from . import charts, citations, db, results, status, store, trajectory
 from . import format as fmt
 from . import filters as filter_values
 from .filters import ALL, Filters
@@ -119,16 +119,19 @@ def as_of_input() -> None:
                   on_change=lambda: hold(as_of=st.session_state[AS_OF].isoformat() if st.session_state[AS_OF] else None))
 
 
-@st.cache_data(show_spinner="データを集計しています…", max_entries=256)
 def _run_cached(name: str, directory: str, version: str, params: tuple) -> pl.DataFrame:
-    return _database(directory, version).query(name, **dict(params))
+    def compute() -> pl.DataFrame:
+        with st.spinner("データを集計しています…"):
+            return _database(directory, version).query(name, **dict(params))
+    return results.RESULTS.get(("run", name, directory, version, params), compute)
 
 
 def run(name: str, **params) -> pl.DataFrame:
     """A named query from queries/, cached until the data directory changes."""
     # None means "the parameter's default" to db.run, so leaving it out gives the same result and
     # lets calls with and without an explicit None share one cache entry.
-    given = tuple(sorted((k, v) for k, v in params.items() if v is not None))
+    # Lists become tuples: the cache key must be hashable (db.run binds tuples as lists again).
+    given = tuple(sorted((k, tuple(v) if isinstance(v, (list, set)) else v) for k, v in params.items() if v is not None))
     return _run_cached(name, str(data_directory()), data_version(), given)
 
 
@@ -136,9 +139,9 @@ def table(name: str) -> pl.DataFrame:
     return _table_cached(name, str(data_directory()), data_version())
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
 def _table_cached(name: str, directory: str, version: str) -> pl.DataFrame:
-    return store.read_table(Path(directory), name)
+    return results.RESULTS.get(("table", name, directory, version),
+                               lambda: store.read_table(Path(directory), name, version))
 
 
 def source_heads() -> tuple[str, ...]:
@@ -278,9 +281,13 @@ def band_input(label: str, name: str) -> None:
 
 def evaluate(**filters) -> pl.DataFrame:
     """The evaluate query with the app-wide method and bands: statuses as the settings say."""
+    return judged("evaluate", **filters)
+
+
+def judged(name: str, **params) -> pl.DataFrame:
+    """evaluate, or a query over its rows (a roll-up such as plan_verdict_mix), with the app-wide method and bands."""
     on, mostly, slightly = bands()
-    return run("evaluate", method=method(), band_on_track=on, band_mostly=mostly, band_slightly=slightly,
-               **filters)
+    return run(name, method=method(), band_on_track=on, band_mostly=mostly, band_slightly=slightly, **params)
 
 
 def fy(value) -> str:

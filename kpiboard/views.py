@@ -57,10 +57,14 @@ class PlanMix:
     judged: int
 
 
-def plan_mix(evaluated: pl.DataFrame, limit: int = 10) -> PlanMix:
-    summary, rows = comparison.plans_by_verdicts(evaluated, limit=limit)
-    return PlanMix(rows=rows, plans=summary.height, shown=rows["plan_id"].n_unique(), cut=summary.height > limit,
-                   kpis=evaluated.height, judged=int(summary["judged"].sum()))
+def plan_mix(summary: pl.DataFrame, evaluate: Callable[..., pl.DataFrame], limit: int = 10) -> PlanMix:
+    """`summary`: the plan_verdict_mix query (every plan's counts, in order); the rows drawn are evaluate's for
+    the first `limit` plans only (`evaluate(plan=…)`), so the whole country is never read into the page."""
+    top = summary.head(limit)
+    rows = [evaluate(plan=p).with_columns(plan_label=pl.lit(label)) for p, label in zip(top["plan_id"], top["plan_label"])]
+    rows = pl.concat(rows) if rows else pl.DataFrame(schema={"plan_id": pl.Utf8, "plan_label": pl.Utf8, "status": pl.Utf8})
+    return PlanMix(rows=rows, plans=summary.height, shown=top.height, cut=summary.height > limit,
+                   kpis=int(summary["kpis"].sum()), judged=int(summary["judged"].sum()))
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,7 @@ class NationalHeadline:
     document: str            # the ranking's source document
 
 
-def national_headline(run: Run, evaluated: pl.DataFrame) -> NationalHeadline | None:
+def national_headline(run: Run, evaluate: Callable[..., pl.DataFrame]) -> NationalHeadline | None:
     """The start page's 最新の全国比較; None when no statistic has every prefecture."""
     dates = complete_dates(run("series_dates"))
     if dates.is_empty():
@@ -90,12 +94,12 @@ def national_headline(run: Run, evaluated: pl.DataFrame) -> NationalHeadline | N
     median = national.filter(pl.col("as_of") == latest["as_of"])["median"]
     mine = ranking.filter(pl.col("entity") == who) if who else ranking.head(1)
     kpi = linked.row(0, named=True) if linked.height else None
-    judged = evaluated.filter(pl.col("kpi_id") == kpi["kpi_id"]) if kpi else evaluated.head(0)
+    judged = evaluate(kpi_id=kpi["kpi_id"]) if kpi else None
     return NationalHeadline(
         indicator=latest["indicator"], short_name=latest["indicator"].split("（")[0], as_of=latest["as_of"],
         unit=latest["unit"], place=mine.row(0, named=True) if mine.height else None,
         median=median[0] if median.len() else None, kpi=kpi,
-        verdict=judged.row(0, named=True) if judged.height else None,
+        verdict=judged.row(0, named=True) if judged is not None and judged.height else None,
         document=ranking["document"][0] if ranking.height else "")
 
 

@@ -8,8 +8,7 @@ ui.page_header("概要", "この計画は順調か: 判定の内訳、まず確�
 
 # 0. Every plan at a glance (the start page): which plans can be judged, and the latest national comparison.
 if not ui.presenting():
-    everything = ui.evaluate()
-    mix = views.plan_mix(everything, limit=10)
+    mix = views.plan_mix(ui.judged("plan_verdict_mix", undetermined=status.UNDETERMINED), ui.evaluate, limit=10)
     with st.container(border=True, key="all_plans"):
         left, right = st.columns([3, 2], gap="large")
         with left:
@@ -22,7 +21,7 @@ if not ui.presenting():
                        "判定できる計画を上に並べています。下の「計画」で選ぶと、その計画の概要を表示します。")
         with right:
             st.subheader("最新の全国比較")
-            latest = views.national_headline(ui.run, everything)
+            latest = views.national_headline(ui.run, ui.evaluate)
             if latest is None:
                 st.caption("47都道府県がそろった公表統計はまだありません。")
             else:

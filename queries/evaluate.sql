@@ -8,7 +8,9 @@
 --   $eval_years        a list of fiscal years: one row per KPI and year (the expected path of a chart)
 --   $method            'expected' (期待値方式) or 'abnf' (A/B/N/F)
 --   $entity, $plan     optional filters (name or id)
---   $kpi_id            optional: one KPI
+--   $plans_from, $plans_to, $kpis_from, $kpis_to   a range of plan_ids (inclusive) and the range of their
+--                      kpi_ids, set by db.run for one plan (and by kpiboard/verdicts.py for a batch): tables
+--                      stored by kpi_id then read only those rows
 --   $band_on_track, $band_mostly, $band_slightly   the ratio bands (defaults 1.0 / 0.8 / 0.5)
 --   $almost_tolerance  a target written 「ほぼ X」 counts as met within this share of X (default 0.05)
 WITH k AS (
@@ -25,12 +27,14 @@ WITH k AS (
     WHERE ($entity IS NULL OR e.name = $entity OR e.entity_id = $entity)
       AND ($plan IS NULL OR p.name = $plan OR p.plan_id = $plan)
       AND ($kpi_id IS NULL OR k.kpi_id = $kpi_id)
+      AND ($plans_from IS NULL OR k.plan_id BETWEEN $plans_from AND $plans_to)
 ),
 obs AS (
     -- A cumulative KPI is judged on running totals: 3（累計4） counts as 4.
     SELECT o.kpi_id, o.value_kind, o.fiscal_year, COALESCE(o.qualifier, '') AS qualifier,
            CASE WHEN k.cumulative AND o.cumulative_value IS NOT NULL THEN o.cumulative_value ELSE o.value END AS v
     FROM observations o JOIN k ON k.kpi_id = o.kpi_id
+    WHERE ($kpis_from IS NULL OR o.kpi_id BETWEEN $kpis_from AND $kpis_to)
 ),
 stated_baseline AS (
     SELECT kpi_id, arg_max(v, fiscal_year) AS b, max(fiscal_year) AS y0
@@ -79,6 +83,7 @@ next_target AS (
 recorded AS (
     SELECT yr.kpi_id, yr.y, arg_max(ev.status, ev.fiscal_year) AS status
     FROM kpi_evaluations ev JOIN years yr ON yr.kpi_id = ev.kpi_id AND ev.fiscal_year <= yr.y
+    WHERE ($kpis_from IS NULL OR ev.kpi_id BETWEEN $kpis_from AND $kpis_to)
     GROUP BY yr.kpi_id, yr.y
 ),
 joined AS (

@@ -170,7 +170,7 @@ def test_the_cli_evaluates_as_of_a_date_and_lists_the_history(tmp_path):
         return subprocess.run([sys.executable, "-m", "kpiboard", *args], cwd=PACKAGE_ROOT, env=env,
                               capture_output=True, text=True, timeout=120)
 
-    today = cli("evaluate", "--format", "json", "--as-of", datetime.now().date().isoformat())
+    today = cli("evaluate", "--format", "json", "--as-of", datetime.now(store.JST).date().isoformat())
     assert today.returncode == 0 and len(json.loads(today.stdout)) > 0
     old = cli("evaluate", "--as-of", "2020-01-01")
     assert old.returncode == 1 and "2020-01-01 の時点にはまだデータがありません" in old.stderr

@@ -66,11 +66,19 @@ def test_kpi_table_formats_figures_with_their_years(run):
 
 
 def test_plan_mix_and_national_headline(run, evaluated):
-    mix = views.plan_mix(evaluated, limit=3)
+    def evaluate(**filters):
+        return run("evaluate", **filters)
+    summary = run("plan_verdict_mix", undetermined=status.UNDETERMINED)
+    mix = views.plan_mix(summary, evaluate, limit=3)
     assert (mix.shown, mix.cut, mix.kpis) == (3, True, evaluated.height)
     assert mix.judged == evaluated.filter(~pl.col("status").is_in(status.UNDETERMINED)).height
     assert mix.rows["plan_label"][0].endswith("）")
-    headline = views.national_headline(run, evaluated)
+    # plans with verdicts first, each plan's rows together in that order
+    judged = summary["judged"].to_list()
+    assert judged == sorted(judged, reverse=True) and judged[0] > 0
+    assert mix.rows["plan_id"].unique(maintain_order=True).to_list() == summary["plan_id"].head(3).to_list()
+    assert mix.rows.filter(pl.col("plan_id") == summary["plan_id"][0]).height == summary["kpis"][0]
+    headline = views.national_headline(run, evaluate)
     assert headline.short_name == "マイナンバーカード交付率" and headline.as_of == "2022-12-31"
     assert (headline.place["entity"], headline.place["value"], headline.place["rank"]) == ("福島県", 53.7, 40)
     assert headline.verdict["kpi_id"] == headline.kpi["kpi_id"] and headline.verdict["status"] in status.STATUS_STYLE
@@ -80,7 +88,7 @@ def test_plan_mix_and_national_headline(run, evaluated):
 def test_no_headline_without_a_complete_date(evaluated):
     def run(name, **params):
         return pl.DataFrame({"indicator": ["x"], "as_of": ["2020-01-01"], "prefectures": [17], "unit": ["%"]})
-    assert views.national_headline(run, evaluated) is None
+    assert views.national_headline(run, lambda **filters: evaluated) is None
 
 
 # ---------------------------------------------------------------- 指標
