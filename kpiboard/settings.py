@@ -74,7 +74,6 @@ SERVER_SETTINGS = Settings(
             "レプリカを1台に複数置くときは、合計がメモリに収まるように"),
     Setting("KPIBOARD_DUCKDB_THREADS", os.cpu_count() or 2, "DuckDB のスレッド数（既定: この機械のコア数）", 1, 256),
     Setting("KPIBOARD_CACHE_MB", 512, "問い合わせ結果を覚えておくメモリの上限（MB、全セッション共通。古いものから捨てる）", 16, 65536),
-    Setting("KPIBOARD_MAX_ROWS", 200_000, "画面・ダウンロードに出す表の行数の上限（超える分は絞り込みを促す）", 1000, 10_000_000),
 )
 
 
