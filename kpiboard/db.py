@@ -55,9 +55,10 @@ class Database:
 
     def verdicts_signature(self, cursor) -> dict | None:
         """What this snapshot's kept verdicts were judged with (kpiboard.verdicts), None when it has none."""
+        # The key is written in the transaction that writes the table, so a snapshot with one has the other.
         if not hasattr(self, "_verdicts"):
             self._verdicts = None
-            if self.version and verdicts.TABLE in _present_tables(self.directory, self.version):
+            if self.version:
                 row = cursor.execute(f"SELECT value FROM {store.META_TABLE} WHERE key = ?", [verdicts.META_KEY]).fetchone()
                 self._verdicts = json.loads(row[0]) if row else None
         return self._verdicts
@@ -80,19 +81,6 @@ def connect(directory: Path | None = None, version: int | None = None) -> Databa
 DERIVED_VIEWS = ("kpi_context", "observation_history")  # queries/<name>.sql over the tables, shared by queries
 
 _made: set[str] = set()  # derived schemas made in this process
-_present: dict[tuple[str, int], frozenset[str]] = {}  # the tables of each snapshot read
-
-
-def _present_tables(directory: Path, version: int) -> frozenset[str]:
-    key = (str(directory), int(version))
-    if key not in _present:
-        cur, alias = store._open(directory)
-        try:
-            _present[key] = frozenset(store.columns_of(cur, alias, version)) if cur is not None else frozenset()
-        finally:
-            if cur is not None:
-                cur.close()
-    return _present[key]
 
 
 def _snapshot_schemas(directory: Path, version: int) -> str:
@@ -112,7 +100,6 @@ def _snapshot_schemas(directory: Path, version: int) -> str:
             cur.execute(f'CREATE SCHEMA IF NOT EXISTS memory."{derived}"')
             cur.execute(f"SET search_path = '{path}'")
             present = store.columns_of(cur, alias, version) if alias else {}
-            _present[(str(directory), int(version))] = frozenset(present)
             for table, spec in schema.TABLES.items():
                 if table not in present:  # a table the store did not have yet at that snapshot reads as empty
                     cur.execute(f'CREATE OR REPLACE VIEW memory."{derived}"."{table}" AS SELECT '

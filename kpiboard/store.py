@@ -316,7 +316,7 @@ def read_manifest(directory: Path | str | None = None) -> dict:
         version = cur.execute(f"SELECT id FROM {alias}.current_snapshot()").fetchone()[0]
         meta = {}
         if META_TABLE in tables_of(cur, alias):
-            meta = {k: json.loads(v) for k, v in cur.execute(f"SELECT key, value FROM {alias}.{META_TABLE}").fetchall()}
+            meta = _read_meta(cur, alias)
         cur.execute("COMMIT")
     finally:
         cur.close()
@@ -406,14 +406,16 @@ def _replace_rows(cur, alias: str, table: str, frame: pl.DataFrame, new_table: b
     same = " AND ".join(f'o."{c}" IS NOT DISTINCT FROM n."{c}"' for c in cols) + " AND o._n = n._n"
     numbered = f"SELECT {listed}, row_number() OVER (PARTITION BY {listed} ORDER BY _ord) AS _n, _ord"
     # _ord: the frame's own order, kept for tables without sort keys (a document's remarks in document order).
+    # o: the stored rows, n: the incoming ones, each duplicate numbered (_n) so rows compare as multisets
+    stored_and_new = (f'WITH o AS (SELECT {listed}, row_number() OVER (PARTITION BY {listed}) AS _n FROM {alias}."{table}"), '
+                      f"n AS ({numbered} FROM _incoming)")
     cur.register("_incoming", frame.with_row_index("_ord").to_arrow())
     try:
         keys = [c for c in ("plan_id", "kpi_id", "entity_id") if c in cols] if touched is not None else []
         if keys:
             picked = ", ".join(f'"{c}"' for c in keys)
             for row in cur.execute(f"""
-                    WITH o AS (SELECT {listed}, row_number() OVER (PARTITION BY {listed}) AS _n FROM {alias}."{table}"),
-                         n AS ({numbered} FROM _incoming)
+                    {stored_and_new}
                     SELECT DISTINCT {picked} FROM o WHERE NOT EXISTS (SELECT 1 FROM n WHERE {same})
                     UNION
                     SELECT DISTINCT {picked} FROM n WHERE NOT EXISTS (SELECT 1 FROM o WHERE {same})""").fetchall():
@@ -428,13 +430,23 @@ def _replace_rows(cur, alias: str, table: str, frame: pl.DataFrame, new_table: b
         order = ", ".join([*(f'"{c}"' for c in schema.TABLES[table]["sort_by"]), "_ord"])
         inserted = cur.execute(f"""
             INSERT INTO {alias}."{table}"
-            WITH o AS (SELECT {listed}, row_number() OVER (PARTITION BY {listed}) AS _n FROM {alias}."{table}"),
-                 n AS ({numbered} FROM _incoming)
+            {stored_and_new}
             SELECT {listed} FROM n WHERE NOT EXISTS (SELECT 1 FROM o WHERE {same})
             ORDER BY {order}""").fetchone()[0]
     finally:
         cur.unregister("_incoming")
     return int(deleted) + int(inserted)
+
+
+def _read_meta(cur, alias: str) -> dict:
+    return {k: json.loads(v) for k, v in cur.execute(f"SELECT key, value FROM {alias}.{META_TABLE}").fetchall()}
+
+
+def _write_meta(cur, alias: str, meta: dict) -> None:
+    # Every write rewrites the whole table: two concurrent writers then always conflict, and one is retried.
+    cur.execute(f"DELETE FROM {alias}.{META_TABLE}")
+    cur.executemany(f"INSERT INTO {alias}.{META_TABLE} VALUES (?, ?)",
+                    [[k, json.dumps(v, ensure_ascii=False, default=str)] for k, v in sorted(meta.items())])
 
 
 _RETRYABLE = ("conflict", "database is locked", "could not serialize", "failed to commit", "deadlock")
@@ -466,7 +478,7 @@ def write_tables(directory: Path | str | None, tables: dict[str, pl.DataFrame], 
             changed = len(created) + sum(_replace_rows(cur, alias, t, f, t in created,
                                                        touched if t in verdicts.INPUTS else None)
                                          for t, f in frames.items())
-            meta = {k: json.loads(v) for k, v in cur.execute(f"SELECT key, value FROM {alias}.{META_TABLE}").fetchall()}
+            meta = _read_meta(cur, alias)
             if (not changed and meta.get(verdicts.META_KEY) == verdicts.signature()
                     and all(meta.get(k) == v for k, v in (manifest_extra or {}).items())):
                 cur.execute("ROLLBACK")
@@ -474,10 +486,7 @@ def write_tables(directory: Path | str | None, tables: dict[str, pl.DataFrame], 
             _rejudge(cur, alias, meta, None if created else touched)
             meta.update(json.loads(extra))
             meta["tables"] = sorted(set(meta.get("tables", [])) | set(frames))
-            # Every write rewrites this row: two concurrent writers then always conflict, and one is retried.
-            cur.execute(f"DELETE FROM {alias}.{META_TABLE}")
-            cur.executemany(f"INSERT INTO {alias}.{META_TABLE} VALUES (?, ?)",
-                            [[k, json.dumps(v, ensure_ascii=False, default=str)] for k, v in sorted(meta.items())])
+            _write_meta(cur, alias, meta)
             _commit_message(cur, alias, author or "", message or "", extra)
             cur.execute("COMMIT")
             _ensured.add(alias)
@@ -534,13 +543,11 @@ def write_generated(directory: Path | str | None, queries: dict[str, str | None]
                                    for c, t in schema.TABLES[table]["columns"].items())
                 counts[table] = int(cur.execute(f'INSERT INTO {alias}."{table}" SELECT {listed} FROM ({sql}) _g')
                                     .fetchone()[0])
-            meta = {k: json.loads(v) for k, v in cur.execute(f"SELECT key, value FROM {alias}.{META_TABLE}").fetchall()}
+            meta = _read_meta(cur, alias)
             _rejudge(cur, alias, meta, None)
             meta.update(json.loads(extra))
             meta["tables"] = sorted(set(meta.get("tables", [])) | set(queries))
-            cur.execute(f"DELETE FROM {alias}.{META_TABLE}")  # as in write_tables: concurrent writers conflict
-            cur.executemany(f"INSERT INTO {alias}.{META_TABLE} VALUES (?, ?)",
-                            [[k, json.dumps(v, ensure_ascii=False, default=str)] for k, v in sorted(meta.items())])
+            _write_meta(cur, alias, meta)
             _commit_message(cur, alias, author or "", message or "", extra)
             cur.execute("COMMIT")
             _ensured.add(alias)
@@ -577,11 +584,9 @@ def rejudge(directory: Path | str | None = None) -> dict:
     try:
         cur.execute("BEGIN")
         _ensure_tables(cur, alias)
-        meta = {k: json.loads(v) for k, v in cur.execute(f"SELECT key, value FROM {alias}.{META_TABLE}").fetchall()}
+        meta = _read_meta(cur, alias)
         _rejudge(cur, alias, meta, None)
-        cur.execute(f"DELETE FROM {alias}.{META_TABLE}")
-        cur.executemany(f"INSERT INTO {alias}.{META_TABLE} VALUES (?, ?)",
-                        [[k, json.dumps(v, ensure_ascii=False, default=str)] for k, v in sorted(meta.items())])
+        _write_meta(cur, alias, meta)
         _commit_message(cur, alias, "python -m kpiboard maintenance", "判定を計算し直し", "{}")
         cur.execute("COMMIT")
         return meta

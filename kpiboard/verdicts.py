@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 
-from . import db, settings
+from . import db, settings, store
 
 TABLE = "verdicts"
 QUERY = "verdicts"  # queries/verdicts.sql: the kept rows, with evaluate's filters
@@ -52,10 +52,6 @@ def kept_params(params: dict, recorded: dict | None) -> bool:
     return all(params.get(name) == value for name, value in recorded["settings"].items())
 
 
-def _evaluate_sql() -> str:
-    return db.query_text("evaluate")
-
-
 def _params(method: str, ranges: dict | None = None) -> dict:
     params = db.default_params("evaluate")
     params.update(method=method, **(ranges or {}))
@@ -80,9 +76,8 @@ def materialise(cur, alias: str, plans: set[str] | None) -> int:
     """Judge again, inside the caller's transaction: every KPI (`plans` None) or the KPIs of these plans (plans
     removed or emptied lose their rows). Returns the rows written."""
     cur.execute(f"SET search_path = '{alias}.main'")  # evaluate.sql names the tables unqualified
-    present = {r[0] for r in cur.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = ?",
-                                         [alias]).fetchall()}
-    sql = _evaluate_sql()
+    present = store.tables_of(cur, alias)
+    sql = db.query_text("evaluate")
     if TABLE in present:
         have = [r[0] for r in cur.execute(f'DESCRIBE {alias}."{TABLE}"').fetchall()]
         wanted = [r[0] for r in cur.execute(f"DESCRIBE SELECT * FROM ({sql})", _params("expected")).fetchall()]
@@ -117,19 +112,10 @@ def touched_plans(cur, alias: str, touched: dict[str, set[str]]) -> set[str]:
     """The plans whose verdicts a write may have changed, from the keys of the rows it deleted or inserted
     (plan_id, kpi_id, entity_id): looked up both in the new tables and in the kept verdicts (a KPI that went)."""
     plans = set(touched.get("plan_id", ()))
-    kpis, entities = sorted(touched.get("kpi_id", ())), sorted(touched.get("entity_id", ()))
-    has_verdicts = bool(cur.execute("SELECT 1 FROM duckdb_tables() WHERE database_name = ? AND table_name = ?",
-                                    [alias, TABLE]).fetchall())
-    if kpis:
-        plans |= {r[0] for r in cur.execute(f"SELECT DISTINCT plan_id FROM {alias}.kpis WHERE list_contains($k, kpi_id)",
-                                            {"k": kpis}).fetchall()}
-        if has_verdicts:
-            plans |= {r[0] for r in cur.execute(f'SELECT DISTINCT plan_id FROM {alias}."{TABLE}" '
-                                                "WHERE list_contains($k, kpi_id)", {"k": kpis}).fetchall()}
-    if entities:
-        plans |= {r[0] for r in cur.execute(f"SELECT plan_id FROM {alias}.plans WHERE list_contains($e, entity_id)",
-                                            {"e": entities}).fetchall()}
-        if has_verdicts:
-            plans |= {r[0] for r in cur.execute(f'SELECT DISTINCT plan_id FROM {alias}."{TABLE}" '
-                                                "WHERE list_contains($e, entity_id)", {"e": entities}).fetchall()}
+    kept = [TABLE] if TABLE in store.tables_of(cur, alias) else []
+    for column, table in (("kpi_id", "kpis"), ("entity_id", "plans")):
+        keys = sorted(touched.get(column, ()))
+        for source in ([table, *kept] if keys else []):
+            plans |= {r[0] for r in cur.execute(f'SELECT DISTINCT plan_id FROM {alias}."{source}" '
+                                                f'WHERE list_contains($keys, "{column}")', {"keys": keys}).fetchall()}
     return {p for p in plans if p is not None}
