@@ -1,33 +1,13 @@
 """Setting evaluated KPIs side by side: entities with entities, one year with another.
 
-Everything here works on rows of the evaluate query (statuses come from the rules in SQL); these
-functions only count, rank and cross-tabulate them.
+Everything here works on rows of the evaluate query or of the roll-ups over it (entity_rollup,
+indicator_by_entity: statuses and counts come from SQL); these functions only rank and cross-tabulate them.
 """
 from __future__ import annotations
 
 import polars as pl
 
-from .status import ON_TRACK, UNDETERMINED, change, statuses
-
-
-def entity_summary(evaluated: pl.DataFrame) -> pl.DataFrame:
-    """Per entity: KPIs, how many could be judged, how many are 順調以上, that share, median progress."""
-    if evaluated.is_empty():
-        return pl.DataFrame(schema={"entity": pl.Utf8, "entity_id": pl.Utf8, "code": pl.Utf8, "kpis": pl.UInt32,
-                                    "judged": pl.UInt32, "on_track": pl.UInt32, "on_track_share": pl.Float64,
-                                    "median_progress": pl.Float64, "mean_achievement": pl.Float64})
-    code = pl.col("code").first() if "code" in evaluated.columns else pl.lit(None, pl.Utf8)
-    out = (evaluated.group_by("entity", "entity_id", maintain_order=True).agg(
-        code.alias("code"),
-        pl.len().alias("kpis"),
-        (~pl.col("status").is_in(UNDETERMINED)).sum().alias("judged"),
-        pl.col("status").is_in(ON_TRACK).sum().alias("on_track"),
-        pl.col("progress_ratio").median().alias("median_progress"),
-        pl.col("achievement_rate").mean().alias("mean_achievement"),
-    ).with_columns(
-        pl.when(pl.col("judged") > 0).then(pl.col("on_track") / pl.col("judged")).otherwise(None)
-        .alias("on_track_share")))
-    return out
+from .status import change, statuses
 
 
 def rank(frame: pl.DataFrame, value: str, *, higher_is_better: bool = True) -> pl.DataFrame:
@@ -36,12 +16,6 @@ def rank(frame: pl.DataFrame, value: str, *, higher_is_better: bool = True) -> p
     ranked = ranked.with_columns(
         pl.col(value).rank(method="min", descending=higher_is_better).cast(pl.Int32).alias("rank"))
     return ranked.sort(["rank", "entity"])
-
-
-def indicator_rows(evaluated: pl.DataFrame, indicator_id: str) -> pl.DataFrame:
-    """One evaluated KPI per entity for an indicator (an entity's first KPI of it, in plan order)."""
-    rows = evaluated.filter(pl.col("indicator_id") == indicator_id)
-    return rows.sort(["entity", "sort_order"], nulls_last=True).unique("entity", keep="first", maintain_order=True)
 
 
 def transitions(before: pl.DataFrame, after: pl.DataFrame, method: str = "expected") -> tuple[pl.DataFrame, pl.DataFrame]:

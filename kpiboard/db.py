@@ -166,8 +166,13 @@ def default_params(name: str) -> dict:
 def _statement(name: str, database: Database, cursor, bound: dict) -> tuple[str, dict]:
     """The SQL to run and its parameters: evaluate is answered from the kept verdicts when it asks for exactly
     those (kpiboard/verdicts.py); a query over evaluate reads them (or evaluate's live rows) as `evaluated`."""
-    if "plans_from" in bound and bound["plans_from"] is None and bound.get("plan") is not None:
-        bound.update(plan_ranges(cursor, bound["plan"]))
+    if "plans_from" in bound and bound["plans_from"] is None:
+        if bound.get("plan") is not None:
+            bound.update(plan_ranges(cursor, bound["plan"]))
+        elif bound.get("entity_ids") is not None:
+            bound.update(entity_ranges(cursor, bound["entity_ids"]))
+        elif bound.get("kpi_ids") is not None:
+            bound.update(kpi_ranges(cursor, bound["kpi_ids"]))
     if name != "evaluate" and not over_evaluate(name):
         return query_text(name), bound
     source = verdicts.QUERY if verdicts.kept_params(bound, database.verdicts_signature(cursor)) else "evaluate"
@@ -193,6 +198,25 @@ def plan_ranges(cursor, plan) -> dict:
     return batch_ranges(cursor, found[0][0], found[0][0])
 
 
+def entity_ranges(cursor, entity_ids: list[str]) -> dict:
+    """The plan_id range of these entities' plans: all a query must read when their plans lie together (the
+    prefectures of the synthetic national data); all None when they have none."""
+    first, last = cursor.execute("SELECT min(plan_id), max(plan_id) FROM plans WHERE list_contains($ids, entity_id)",
+                                 {"ids": list(entity_ids)}).fetchone()
+    return batch_ranges(cursor, first, last) if first is not None else dict.fromkeys(RANGES)
+
+
+def kpi_ranges(cursor, kpi_ids: list[str]) -> dict:
+    """The ranges of these KPIs: their plans' plan_ids and their own kpi_ids, lowest to highest (a page of KPIs
+    of one plan reads that plan's rows alone)."""
+    first, last, low, high = cursor.execute(
+        "SELECT min(plan_id), max(plan_id), min(kpi_id), max(kpi_id) FROM kpis WHERE kpi_id IN (SELECT unnest($ids))",
+        {"ids": list(kpi_ids)}).fetchone()
+    if first is None:
+        return {"plans_from": "", "plans_to": "", "kpis_from": "", "kpis_to": ""}  # none of them: read nothing
+    return {"plans_from": first, "plans_to": last, "kpis_from": low, "kpis_to": high}
+
+
 def batch_ranges(cursor, first: str, last: str) -> dict:
     """The ranges of the plans first … last (plan_id order): their kpi_ids' lowest and highest."""
     low, high = cursor.execute("SELECT min(kpi_id), max(kpi_id) FROM kpis WHERE plan_id BETWEEN $a AND $b",
@@ -202,10 +226,7 @@ def batch_ranges(cursor, first: str, last: str) -> dict:
     return {"plans_from": first, "plans_to": last, "kpis_from": low, "kpis_to": high}
 
 
-def run(name: str, database: Database, **params) -> pl.DataFrame:
-    """Run the named query on a Database with parameters bound; unknown parameters are an error. A cursor per
-    call: the app's script threads share one Database per data version. evaluate is answered from the verdicts
-    kept at the last write when it asks for exactly those (kpiboard/verdicts.py), else judged live."""
+def _bind(name: str, params: dict) -> dict:
     bound = default_params(name)
     unknown = set(params) - set(bound)
     if unknown:
@@ -213,10 +234,38 @@ def run(name: str, database: Database, **params) -> pl.DataFrame:
     # None for a setting means "its default", so callers can pass options straight through.
     bound.update({k: list(v) if isinstance(v, tuple) else v  # tuples (hashable, for caches) bind as lists
                   for k, v in params.items() if not (v is None and k in SETTINGS)})
+    return bound
+
+
+def run(name: str, database: Database, **params) -> pl.DataFrame:
+    """Run the named query on a Database with parameters bound; unknown parameters are an error. A cursor per
+    call: the app's script threads share one Database per data version. evaluate is answered from the verdicts
+    kept at the last write when it asks for exactly those (kpiboard/verdicts.py), else judged live."""
+    return run_over(name, database, None, **params)
+
+
+def run_over(name: str, database: Database, outer: str | None, **params) -> pl.DataFrame:
+    """run, with the query's rows read through `outer` (SQL over a relation named q): a count, or a few columns
+    of every row (the データ page's list of kpi_ids) without carrying the rest."""
     cursor = database.cursor()
     try:
-        sql, bound = _statement(name, database, cursor, bound)
+        sql, bound = _statement(name, database, cursor, _bind(name, params))
+        if outer is not None:
+            sql = f"WITH q AS (\n{sql}\n)\n{outer}"
         # execute, not .sql(): a relation's .pl() was 15 times slower on 1.8 M rows (76 s against 5 s)
         return cursor.execute(sql, bound).pl()
+    finally:
+        cursor.close()
+
+
+def batches(name: str, database: Database, rows: int = 100_000, **params):
+    """The named query's rows as Polars frames of at most `rows` each, read as they come (a download streams
+    every row without holding them all)."""
+    cursor = database.cursor()
+    try:
+        sql, bound = _statement(name, database, cursor, _bind(name, params))
+        reader = cursor.execute(sql, bound).fetch_record_batch(rows)
+        for batch in reader:
+            yield pl.from_arrow(batch)
     finally:
         cursor.close()

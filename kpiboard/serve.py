@@ -18,7 +18,7 @@ from .store import PACKAGE_ROOT
 
 def main(args: list[str]) -> None:
     PagesManager.uses_pages_directory = False
-    sys.argv = ["streamlit", "run", str(PACKAGE_ROOT / "app.py"), *args]
+    sys.argv = ["streamlit", "run", str(PACKAGE_ROOT / "server.py"), *args]
     cli.main()
 
 

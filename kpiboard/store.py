@@ -275,9 +275,12 @@ def read_table(directory: Path | str | None, table: str, version=None) -> pl.Dat
     return read_tables(directory, [table], version)[table]
 
 
-def read_tables(directory: Path | str | None, tables=None, version=None) -> dict[str, pl.DataFrame]:
-    """Several tables from one snapshot (the newest unless `version`), so they agree with each other."""
+def read_tables(directory: Path | str | None, tables=None, version=None,
+                filters: dict[str, tuple[str, list]] | None = None) -> dict[str, pl.DataFrame]:
+    """Several tables from one snapshot (the newest unless `version`), so they agree with each other.
+    `filters` {table: (column, values)}: only that table's rows whose column is one of the values."""
     tables = list(tables or schema.TABLES)
+    filters = filters or {}
     cur, alias = _open(directory)
     if cur is None:
         return {t: schema.empty_frame(t) for t in tables}
@@ -285,7 +288,12 @@ def read_tables(directory: Path | str | None, tables=None, version=None) -> dict
         cur.execute("BEGIN")  # one transaction: one snapshot for every table
         out, present = {}, tables_of(cur, alias, version)
         for table in tables:
-            if table in present:
+            if table in present and table in filters:
+                column, values = filters[table]
+                out[table] = schema.conform(table, cur.execute(
+                    f'FROM {alias}."{table}"{_at(version)} WHERE "{column}" IN (SELECT unnest(CAST($v AS VARCHAR[])))',
+                    {"v": [str(v) for v in values]}).pl())
+            elif table in present:
                 out[table] = schema.conform(table, cur.sql(f'FROM {alias}."{table}"{_at(version)}').pl())
             else:
                 out[table] = schema.empty_frame(table)
@@ -385,11 +393,13 @@ def _ensure_tables(cur, alias: str) -> set[str]:
 
 
 def _replace_rows(cur, alias: str, table: str, frame: pl.DataFrame, new_table: bool = False,
-                  touched: dict[str, set] | None = None) -> int:
+                  touched: dict[str, set] | None = None, scope: tuple[str, list] | None = None) -> int:
     """Make the table hold exactly `frame`'s rows by deleting the rows that went and inserting the new ones (not
     by rewriting it): the change feed then says what changed, and writers touching other rows do not collide.
     Rows are compared whole, duplicates counted. A table created in this transaction is only appended to.
-    `touched` collects the plan_id / kpi_id / entity_id of every row deleted or inserted (which verdicts to redo)."""
+    `touched` collects the plan_id / kpi_id / entity_id of every row deleted or inserted (which verdicts to redo).
+    `scope` (column, values): only the stored rows whose column is one of these values (or one of the frame's) are
+    compared and replaced, the rest stay as they are (an import into one plan of 64 million values)."""
     if new_table and frame.is_empty():
         return 0
     cols = list(schema.TABLES[table]["columns"])
@@ -405,9 +415,16 @@ def _replace_rows(cur, alias: str, table: str, frame: pl.DataFrame, new_table: b
     listed = ", ".join(f'"{c}"' for c in cols)
     same = " AND ".join(f'o."{c}" IS NOT DISTINCT FROM n."{c}"' for c in cols) + " AND o._n = n._n"
     numbered = f"SELECT {listed}, row_number() OVER (PARTITION BY {listed} ORDER BY _ord) AS _n, _ord"
+    stored = f'{alias}."{table}"'
+    if scope is not None:
+        column, values = scope
+        values = pl.Series("v", list(values), dtype=pl.String).append(frame[column].cast(pl.String)).unique()
+        cur.register("_scope", values.to_frame().to_arrow())
+        stored = f'(SELECT rowid AS _rid, * FROM {stored} WHERE "{column}" IN (SELECT v FROM _scope))'
+    rowid = "_rid" if scope is not None else "rowid"
     # _ord: the frame's own order, kept for tables without sort keys (a document's remarks in document order).
     # o: the stored rows, n: the incoming ones, each duplicate numbered (_n) so rows compare as multisets
-    stored_and_new = (f'WITH o AS (SELECT {listed}, row_number() OVER (PARTITION BY {listed}) AS _n FROM {alias}."{table}"), '
+    stored_and_new = (f'WITH o AS (SELECT {listed}, row_number() OVER (PARTITION BY {listed}) AS _n FROM {stored}), '
                       f"n AS ({numbered} FROM _incoming)")
     cur.register("_incoming", frame.with_row_index("_ord").to_arrow())
     try:
@@ -423,8 +440,8 @@ def _replace_rows(cur, alias: str, table: str, frame: pl.DataFrame, new_table: b
                     touched.setdefault(key, set()).add(value)
         deleted = cur.execute(f"""
             DELETE FROM {alias}."{table}" WHERE rowid IN (
-                WITH o AS (SELECT rowid AS _rid, {listed}, row_number() OVER (PARTITION BY {listed}) AS _n
-                           FROM {alias}."{table}"),
+                WITH o AS (SELECT {rowid} AS _rid, {listed}, row_number() OVER (PARTITION BY {listed}) AS _n
+                           FROM {stored}),
                      n AS ({numbered} FROM _incoming)
                 SELECT _rid FROM o WHERE NOT EXISTS (SELECT 1 FROM n WHERE {same}))""").fetchone()[0]
         order = ", ".join([*(f'"{c}"' for c in schema.TABLES[table]["sort_by"]), "_ord"])
@@ -435,6 +452,8 @@ def _replace_rows(cur, alias: str, table: str, frame: pl.DataFrame, new_table: b
             ORDER BY {order}""").fetchone()[0]
     finally:
         cur.unregister("_incoming")
+        if scope is not None:
+            cur.unregister("_scope")
     return int(deleted) + int(inserted)
 
 
@@ -457,10 +476,13 @@ def _retryable(error: Exception) -> bool:
 
 
 def write_tables(directory: Path | str | None, tables: dict[str, pl.DataFrame], manifest_extra: dict | None = None,
-                 *, author: str | None = None, message: str | None = None, base_version=None) -> dict:
+                 *, author: str | None = None, message: str | None = None, base_version=None,
+                 scopes: dict[str, tuple[str, list]] | None = None) -> dict:
     """One transaction: the given tables hold exactly these rows afterwards, and `manifest_extra` is merged into
     the store's metadata. With `base_version` (the snapshot the tables were read from), raises StaleData if another
-    write came first; without it, a lost race is retried. Nothing changed: no snapshot. Returns the metadata."""
+    write came first; without it, a lost race is retried. Nothing changed: no snapshot. Returns the metadata.
+    `scopes` {table: (column, values)}: that table's frame is only its rows with those values (read_tables' filters),
+    and only those are replaced."""
     loc = location(directory)
     alias = attached(loc, create=True)
     frames = {t: schema.conform(t, f) for t, f in tables.items()}
@@ -476,7 +498,8 @@ def write_tables(directory: Path | str | None, tables: dict[str, pl.DataFrame], 
             created = _ensure_tables(cur, alias)
             touched: dict[str, set] = {}
             changed = len(created) + sum(_replace_rows(cur, alias, t, f, t in created,
-                                                       touched if t in verdicts.INPUTS else None)
+                                                       touched if t in verdicts.INPUTS else None,
+                                                       None if t in created else (scopes or {}).get(t))
                                          for t, f in frames.items())
             meta = _read_meta(cur, alias)
             if (not changed and meta.get(verdicts.META_KEY) == verdicts.signature()

@@ -119,20 +119,28 @@ def as_of_input() -> None:
                   on_change=lambda: hold(as_of=st.session_state[AS_OF].isoformat() if st.session_state[AS_OF] else None))
 
 
-def _run_cached(name: str, directory: str, version: str, params: tuple) -> pl.DataFrame:
+def _run_cached(name: str, directory: str, version: str, params: tuple, outer: str | None = None) -> pl.DataFrame:
     def compute() -> pl.DataFrame:
         with st.spinner("データを集計しています…"):
-            return _database(directory, version).query(name, **dict(params))
-    return results.RESULTS.get(("run", name, directory, version, params), compute)
+            return db.run_over(name, _database(directory, version), outer, **dict(params))
+    return results.RESULTS.get(("run", name, directory, version, params, outer), compute)
+
+
+def _given(params: dict) -> tuple:
+    # None means "the parameter's default" to db.run, so leaving it out gives the same result and
+    # lets calls with and without an explicit None share one cache entry.
+    # Lists become tuples: the cache key must be hashable (db.run binds tuples as lists again).
+    return tuple(sorted((k, tuple(v) if isinstance(v, (list, set)) else v) for k, v in params.items() if v is not None))
 
 
 def run(name: str, **params) -> pl.DataFrame:
     """A named query from queries/, cached until the data directory changes."""
-    # None means "the parameter's default" to db.run, so leaving it out gives the same result and
-    # lets calls with and without an explicit None share one cache entry.
-    # Lists become tuples: the cache key must be hashable (db.run binds tuples as lists again).
-    given = tuple(sorted((k, tuple(v) if isinstance(v, (list, set)) else v) for k, v in params.items() if v is not None))
-    return _run_cached(name, str(data_directory()), data_version(), given)
+    return _run_cached(name, str(data_directory()), data_version(), _given(params))
+
+
+def run_over(name: str, outer: str, **params) -> pl.DataFrame:
+    """A named query read through `outer` (SQL over its rows as q: a count, a few columns), cached like run."""
+    return _run_cached(name, str(data_directory()), data_version(), _given(params), outer)
 
 
 def table(name: str) -> pl.DataFrame:

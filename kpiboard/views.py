@@ -435,10 +435,19 @@ def default_entities(names: list[str], highlight: str, limit: int = 8) -> list[s
     return names if len(names) <= limit else [highlight] + [n for n in names if n != highlight][:4]
 
 
-def pool_evaluations(evaluated: pl.DataFrame, pool: pl.DataFrame, entity_type: str) -> pl.DataFrame:
-    """The evaluated KPIs of one kind of entity, with each entity's code (for the tile map)."""
-    return evaluated.filter(pl.col("entity_type") == entity_type).join(pool.select("entity_id", "code"),
-                                                                        on="entity_id", how="left")
+def pool_filter(pool: pl.DataFrame, entity_type: str, narrowed: bool) -> dict:
+    """evaluate's filters for a pool: the kind of entity, and its entity_ids when narrowed (to one prefecture)."""
+    return {"entity_type": entity_type, "entity_ids": tuple(pool["entity_id"].to_list()) if narrowed else None}
+
+
+def entity_ids(entities: pl.DataFrame, names: list[str]) -> tuple[str, ...]:
+    """The entity_ids of these names (evaluate's $entity_ids), in the given frame's order."""
+    return tuple(entities.filter(pl.col("entity").is_in(names))["entity_id"].to_list())
+
+
+def with_codes(rows: pl.DataFrame, pool: pl.DataFrame) -> pl.DataFrame:
+    """Rows per entity (entity_rollup, indicator_by_entity) with each entity's code (for the tile map)."""
+    return rows.join(pool.select("entity_id", "code"), on="entity_id", how="left")
 
 
 def of_entities(rows: pl.DataFrame, names: list[str]) -> pl.DataFrame:
@@ -463,10 +472,9 @@ def has_progress(rows: pl.DataFrame) -> bool:
     return bool(rows["progress_ratio"].is_not_null().any())
 
 
-def entity_summary_table(rows: pl.DataFrame) -> pl.DataFrame:
-    """Per entity: KPIs, judged, 順調以上, and the shares and ratios as percents."""
-    summary = comparison.entity_summary(rows)
-    return summary.select(
+def entity_summary_table(rollup: pl.DataFrame) -> pl.DataFrame:
+    """Per entity (the entity_rollup query): KPIs, judged, 順調以上, and the shares and ratios as percents."""
+    return rollup.select(
         pl.col("entity").alias("自治体"), pl.col("kpis").alias("KPI数"), pl.col("judged").alias("判定できたKPI"),
         pl.col("on_track").alias("順調以上"),
         *[fmt.ratio(c).alias(name) for c, name in (("on_track_share", "順調以上の割合"), ("median_progress", "進捗率の中央値"),
@@ -502,20 +510,18 @@ class Ranking:
     percent: bool          # the value is a ratio (shown as %)
 
 
-def ranking(pool_eval: pl.DataFrame, measure: str, indicator: str | None = None) -> Ranking:
-    """Every entity of a kind ranked by `measure` (one of ranking_measures): by the share of 順調以上, or by
-    the indicator's progress, achievement or actual. An actual ranks higher-is-better when most of the
-    entities' KPIs of that indicator go up (increase / maintain_min)."""
-    if measure == SHARE or indicator is None:
-        return Ranking(comparison.rank(comparison.entity_summary(pool_eval), "on_track_share"),
-                       "on_track_share", SHARE, "", True)
+def ranking(rollup: pl.DataFrame, measure: str, by_indicator: pl.DataFrame | None = None) -> Ranking:
+    """Every entity of a kind ranked by `measure` (one of ranking_measures): by the share of 順調以上 (`rollup`: the
+    entity_rollup query), or by the indicator's progress, achievement or actual (`by_indicator`: indicator_by_entity).
+    An actual ranks higher-is-better when most of the entities' KPIs of that indicator go up (increase / maintain_min)."""
+    if measure == SHARE or by_indicator is None:
+        return Ranking(comparison.rank(rollup, "on_track_share"), "on_track_share", SHARE, "", True)
     column = next(c for c, label in MEASURES.items() if measure.startswith(label))
-    rows = comparison.indicator_rows(pool_eval, indicator)
-    units = rows["unit"].drop_nulls()
-    unit = units.mode().to_list()[0] if units.len() else ""
-    better_high = column != "actual_value" or rows["direction"].drop_nulls().mode().to_list()[:1] in (
+    units = by_indicator["unit"].drop_nulls()
+    unit = units.mode().sort().to_list()[0] if units.len() else ""
+    better_high = column != "actual_value" or by_indicator["direction"].drop_nulls().mode().sort().to_list()[:1] in (
         ["increase"], ["maintain_min"])
-    return Ranking(comparison.rank(rows, column, higher_is_better=better_high), column, measure, unit,
+    return Ranking(comparison.rank(by_indicator, column, higher_is_better=better_high), column, measure, unit,
                    column != "actual_value")
 
 
@@ -533,14 +539,14 @@ def short_ranking(ranked: pl.DataFrame, highlight: str | None, limit: int = MAX_
     return ranked.filter(keep)
 
 
-def share_tiles(pool_eval: pl.DataFrame) -> pl.DataFrame:
-    """Per entity the share of 順調以上 (entity, code, value) for the tile map."""
-    return comparison.entity_summary(pool_eval).select("entity", "code", pl.col("on_track_share").alias("value"))
+def share_tiles(rollup: pl.DataFrame) -> pl.DataFrame:
+    """Per entity the share of 順調以上 (entity, code, value) for the tile map (rollup: entity_rollup with codes)."""
+    return rollup.select("entity", "code", pl.col("on_track_share").alias("value"))
 
 
-def status_tiles(pool_eval: pl.DataFrame, indicator: str) -> pl.DataFrame:
+def status_tiles(by_indicator: pl.DataFrame) -> pl.DataFrame:
     """Per entity the verdict of its KPI of the indicator (entity, code, status) for the tile map."""
-    return comparison.indicator_rows(pool_eval, indicator).select("entity", "code", "status")
+    return by_indicator.select("entity", "code", "status")
 
 
 def entity_code(frame: pl.DataFrame, entity: str | None) -> str | None:
@@ -919,6 +925,8 @@ def lonely_initiatives(initiatives: pl.DataFrame) -> pl.DataFrame:
 # データ
 
 SCREEN_ROWS = 5_000  # rows drawn on screen; the downloads always hold every row
+PAGE_KPIS = 100  # KPIs per page of the データ page (with all their observations)
+DOWNLOAD_BUTTON_ROWS = 200_000  # observations a download button may build in memory (where no route streams)
 
 
 def plan_areas(options: pl.DataFrame, plan_id: str | None) -> pl.DataFrame:
@@ -964,9 +972,15 @@ def data_kpi_table(kpis: pl.DataFrame, evaluated: pl.DataFrame, western: bool = 
         pl.col("source").alias("出典"), pl.col("kpi_id"))
 
 
-def data_observation_table(observations: pl.DataFrame, kpi_table: pl.DataFrame, western: bool = False) -> pl.DataFrame:
-    """Every observation of data_observations with its KPI's verdict (from data_kpi_table), for download."""
-    judged = kpi_table.select("kpi_id", pl.col("判定").alias("KPIの判定"))
+def verdict_labels(evaluated: pl.DataFrame) -> pl.DataFrame:
+    """kpi_id and 判定 (the status as the tables word it) of evaluated KPIs."""
+    return evaluated.select("kpi_id", status.label_expr().alias("判定"))
+
+
+def data_observation_table(observations: pl.DataFrame, judged: pl.DataFrame, western: bool = False) -> pl.DataFrame:
+    """Every observation of data_observations with its KPI's verdict (`judged`: kpi_id and 判定, as data_kpi_table
+    or verdict_labels give them), for download."""
+    judged = judged.select("kpi_id", pl.col("判定").alias("KPIの判定"))
     return observations.join(judged, on="kpi_id", how="left").select(
         pl.col("kpi_name").alias("指標名"),
         pl.col("value_kind").replace_strict(schema.VALUE_KIND_JA, default=None).alias("種類"),
@@ -1005,8 +1019,26 @@ def cut_note(frame: pl.DataFrame, rows: int = SCREEN_ROWS) -> str | None:
     return None
 
 
-def plan_count(kpis: pl.DataFrame) -> int:
-    return kpis["plan_id"].n_unique()
+def page_count(rows: int, size: int) -> int:
+    return max(1, -(-rows // size))
+
+
+def page_ids(listing: pl.DataFrame, page: int, size: int) -> tuple[str, ...]:
+    """The kpi_ids of page `page` (from 1) of the data_kpis listing."""
+    return tuple(listing["kpi_id"].slice((max(1, int(page)) - 1) * size, size).to_list())
+
+
+def observation_total(listing: pl.DataFrame) -> int:
+    return int(listing["observation_count"].sum()) if listing.height else 0
+
+
+def page_note(listing: pl.DataFrame, page: int, size: int, shown: int) -> str | None:
+    """Which KPIs a page shows when there are several pages."""
+    if listing.height <= size:
+        return None
+    first = (max(1, int(page)) - 1) * size + 1
+    return (f"全 {listing.height:,} KPI のうち {first:,}〜{first + shown - 1:,} 件目を表示しています（観測値は全 "
+            f"{observation_total(listing):,} 件）。ページを変えて順に見られます。すべての行はダウンロードで取り出せます。")
 
 
 def data_notes(filters: str, method_text: str, synthetic: bool, version: str, today: datetime.date) -> dict[str, str]:

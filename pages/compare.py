@@ -43,10 +43,13 @@ with tab_entities:
         ui.context_line(f"{ui.ENTITY_TYPE_JA[etype]} {len(chosen)} 件を比較｜強調: {highlight}｜"
                         f"評価年度: {ui.LATEST if year is None else ui.fy(year)}｜判定方式: {status.METHOD_LABELS[method]}")
 
+        # Only what is drawn is read: every KPI of the ≤15 chosen, one row per entity of the pool (kept verdicts at
+        # the defaults; judged live for a chosen year or other bands).
+        in_pool = views.pool_filter(pool, etype, narrowed=prefecture is not None)
         with st.spinner("判定を集計しています…"):
-            everything = ui.evaluate(eval_year=year)
-        pool_eval = views.pool_evaluations(everything, pool, etype)
-        picked = views.of_entities(pool_eval, chosen)
+            picked = ui.evaluate(eval_year=year, entity_ids=views.entity_ids(pool, chosen))
+            rollup = views.with_codes(ui.judged("entity_rollup", eval_year=year, on_track=status.ON_TRACK,
+                                                undetermined=status.UNDETERMINED, **in_pool), pool)
         source = "各自治体の計画の KPI・基準値・目標値・実績値（判定は「判定の方式と基準」による）" + (
             "。合成データ（架空の数値）" if ui.is_synthetic() else "")
         indicators = ui.run("shared_indicators", entity_type=etype)
@@ -79,7 +82,7 @@ with tab_entities:
                                             title=f"KPIごとの進捗率（{area}）", source=source), key="cmp_progress")
         else:
             st.info("進捗率を計算できる KPI がありません（実績値が未登録）。")
-        ui.show_table(views.entity_summary_table(picked), source)
+        ui.show_table(views.entity_summary_table(views.of_entities(rollup, chosen)), source)
 
         # 4. The same indicator, entity by entity
         st.subheader("同じ指標の推移")
@@ -103,7 +106,11 @@ with tab_entities:
         st.subheader("ランキング")
         measure = st.selectbox("順位をつける値", views.ranking_measures(name if indicator else None), key="rank",
                                bind="query-params")
-        ranking = views.ranking(pool_eval, measure, indicator)
+        by_indicator = None
+        if indicator is not None and measure != SHARE:
+            by_indicator = views.with_codes(ui.judged("indicator_by_entity", indicator_id=indicator, eval_year=year,
+                                                      **in_pool), pool)
+        ranking = views.ranking(rollup, measure, by_indicator)
         ranked = ranking.ranked
         if ranked.is_empty():
             st.info("順位をつけられる値がありません（判定できる KPI がない、または実績値が未登録）。")
@@ -118,11 +125,11 @@ with tab_entities:
         if etype == "prefecture":
             st.subheader("都道府県タイルマップ")
             hl_code = views.entity_code(pool, highlight)
-            if measure == SHARE or indicator is None:
-                fig = charts.tile_map_figure(views.share_tiles(pool_eval), color_by="value", highlight_code=hl_code,
+            if by_indicator is None:
+                fig = charts.tile_map_figure(views.share_tiles(rollup), color_by="value", highlight_code=hl_code,
                                              title=f"{SHARE}（都道府県別）", source=source, legend_title="順調以上<br>（%）")
             else:
-                fig = charts.tile_map_figure(views.status_tiles(pool_eval, indicator), color_by="status",
+                fig = charts.tile_map_figure(views.status_tiles(by_indicator), color_by="status",
                                              highlight_code=hl_code, title=f"{name} の判定（都道府県別）", source=source)
             ui.chart(fig, key="cmp_map")
             st.caption("タイルマップ: 各都道府県を同じ大きさの正方形でおおよその位置に並べた図です（境界は正確ではありません）。")

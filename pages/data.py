@@ -3,7 +3,7 @@ import datetime
 
 import streamlit as st
 
-from kpiboard import schema, status, tabular, ui, views
+from kpiboard import downloads, schema, status, tabular, ui, views
 from kpiboard.eras import format_fiscal_year
 
 ui.page_header("データ", "すべての KPI と観測値（基準値・目標値・実績値・見込み）を絞り込んで表示し、CSV・Excel で取り出せます")
@@ -43,16 +43,26 @@ method = ui.method_picker(c7, horizontal=False)
 
 params = dict(entity=entity_id, plan=plan_id, area=area_code, text=(text or "").strip() or None,
               value_kinds=list(kinds) or None, fy_from=fy_from, fy_to=fy_to)
-kpis = ui.run("data_kpis", **params)
-observations = ui.run("data_observations", **params)
-evaluated = ui.evaluate(entity=entity_id, plan=plan_id)
+# The matching KPIs as ids and counts alone; one page of them is read in full, with its observations and verdicts
+# (every municipality's plans are 64 million values: the page never holds them).
+listing = ui.run_over("data_kpis", "SELECT kpi_id, observation_count FROM q", **params)
+plan_total = int(ui.run_over("data_kpis", "SELECT count(DISTINCT plan_id) AS plans FROM q", **params)["plans"][0])
+pages = views.page_count(listing.height, views.PAGE_KPIS)
+page_no = 1
+if pages > 1:
+    page_no = st.number_input(f"ページ（全 {pages:,} ページ、1ページ {views.PAGE_KPIS} KPI）", min_value=1, max_value=pages,
+                              value=1, step=1, key="page", bind="query-params")
+shown_ids = views.page_ids(listing, page_no, views.PAGE_KPIS)
+kpis = ui.run("data_kpis", kpi_ids=shown_ids, **params)
+observations = ui.run("data_observations", kpi_ids=shown_ids, **params)
+evaluated = ui.evaluate(kpi_ids=shown_ids)
 # Downloads keep numbers as numbers (machine-readable); the tables on screen show them the Japanese way.
 kpi_view = views.data_kpi_table(kpis, evaluated, ui.western_years())
 obs_view = views.data_observation_table(observations, kpi_view, ui.western_years())
 m = st.columns(3)
-m[0].metric("KPI", f"{kpi_view.height:,} 件")
-m[1].metric("観測値", f"{obs_view.height:,} 件")
-m[2].metric("計画", f"{views.plan_count(kpis):,} 件")
+m[0].metric("KPI", f"{listing.height:,} 件")
+m[1].metric("観測値", f"{views.observation_total(listing):,} 件")
+m[2].metric("計画", f"{plan_total:,} 件")
 
 today = datetime.date.today().strftime("%Y%m%d")
 filters_text = "、".join(f"{k}: {v}" for k, v in {
@@ -62,26 +72,40 @@ filters_text = "、".join(f"{k}: {v}" for k, v in {
     "年度": f"{ui.fy(fy_from)}～{ui.fy(fy_to)}" if fy_from else "すべて", "文字": text or "なし"}.items())
 notes = views.data_notes(filters_text, status.method_explanation(method, ui.bands()), ui.is_synthetic(),
                          ui.data_version(), datetime.date.today())
-d1, d2, d3 = st.columns(3)
-d1.download_button("KPI一覧（CSV）", data=lambda: tabular.to_csv_bytes(kpi_view), file_name=f"kpi_{today}.csv",
-                   mime="text/csv", icon=":material/download:", width="stretch")
-d2.download_button("観測値（CSV）", data=lambda: tabular.to_csv_bytes(obs_view), file_name=f"observations_{today}.csv",
-                   mime="text/csv", icon=":material/download:", width="stretch")
-d3.download_button("KPIと観測値（Excel）",
-                   data=lambda: tabular.to_xlsx_bytes({"KPI": kpi_view, "観測値": obs_view}, notes),
-                   file_name=f"kpi_data_{today}.xlsx", icon=":material/download:", width="stretch",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-st.caption("CSV は UTF-8（BOM付き）で Excel でそのまま開けます。Excel ファイルには絞り込み条件と判定方式の説明シートが付きます。")
+on, mostly, slightly = ui.bands()
+
+
+def ticket(kind: str, file_name: str) -> downloads.Ticket:
+    return downloads.Ticket(kind, str(ui.data_directory()), ui.data_version(), params,
+                            dict(method=method, band_on_track=on, band_mostly=mostly, band_slightly=slightly),
+                            ui.western_years(), file_name, notes)
+
+
+offered = [("KPI一覧（CSV）", ticket("kpis", f"kpi_{today}.csv"), "text/csv"),
+           ("観測値（CSV）", ticket("observations", f"observations_{today}.csv"), "text/csv"),
+           ("KPIと観測値（Excel）", ticket("xlsx", f"kpi_data_{today}.xlsx"),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")]
+for column, (label, order, mime) in zip(st.columns(3), offered):
+    if downloads.serving():  # every matching row, streamed by the server as it is read
+        column.link_button(label, downloads.issue(order), icon=":material/download:", width="stretch")
+    elif views.observation_total(listing) <= views.DOWNLOAD_BUTTON_ROWS:  # no download route: built in memory
+        column.download_button(label, data=lambda order=order: downloads.file_bytes(order), file_name=order.file_name,
+                               mime=mime, icon=":material/download:", width="stretch")
+if not downloads.serving() and views.observation_total(listing) > views.DOWNLOAD_BUTTON_ROWS:
+    st.info(f"観測値が {views.DOWNLOAD_BUTTON_ROWS:,} 件を超えるため、この起動方法ではダウンロードできません。"
+            "絞り込むか、python -m kpiboard.serve（scripts/start.sh）で起動してください。")
+st.caption("CSV は UTF-8（BOM付き）で Excel でそのまま開けます。Excel ファイルには絞り込み条件と判定方式の説明シートが付きます"
+           f"（Excel は1シート {tabular.SHEET_ROWS:,} 行まで、超える行は次のシートに続きます）。")
 
 
 def show_rows(table, screen, empty: str, column_config: dict) -> None:
-    """A tab's table: the first rows on screen (every row is in the downloads), and what was left out."""
+    """A tab's table: one page of KPIs (every row is in the downloads), and what was left out."""
     if table.is_empty():
         st.info(empty)
     st.dataframe(screen, hide_index=True, width="stretch", column_config=column_config)
-    note = views.cut_note(table)
-    if note:
-        st.caption(note)
+    for note in (views.page_note(listing, page_no, views.PAGE_KPIS, kpi_view.height), views.cut_note(table)):
+        if note:
+            st.caption(note)
 
 
 tab_kpis, tab_obs, tab_history = st.tabs(["KPI", "観測値", "更新履歴"], key="view", bind="query-params")

@@ -8,6 +8,8 @@
 --   $eval_years        a list of fiscal years: one row per KPI and year (the expected path of a chart)
 --   $method            'expected' (期待値方式) or 'abnf' (A/B/N/F)
 --   $entity, $plan     optional filters (name or id)
+--   $entity_type, $entity_ids   optional: one kind of entity, a list of entity_ids (what 比較 sets side by
+--                      side or ranks)
 --   $plans_from, $plans_to, $kpis_from, $kpis_to   a range of plan_ids (inclusive) and the range of their
 --                      kpi_ids, set by db.run for one plan (and by kpiboard/verdicts.py for a batch): tables
 --                      stored by kpi_id then read only those rows
@@ -25,8 +27,11 @@ WITH k AS (
     JOIN entities e ON e.entity_id = p.entity_id
     LEFT JOIN areas a ON a.plan_id = k.plan_id AND a.area_code = k.area_code
     WHERE ($entity IS NULL OR e.name = $entity OR e.entity_id = $entity)
+      AND ($entity_type IS NULL OR e.entity_type = $entity_type)
+      AND (CAST($entity_ids AS VARCHAR[]) IS NULL OR e.entity_id IN (SELECT unnest(CAST($entity_ids AS VARCHAR[]))))
       AND ($plan IS NULL OR p.name = $plan OR p.plan_id = $plan)
       AND ($kpi_id IS NULL OR k.kpi_id = $kpi_id)
+      AND (CAST($kpi_ids AS VARCHAR[]) IS NULL OR k.kpi_id IN (SELECT unnest(CAST($kpi_ids AS VARCHAR[]))))
       AND ($plans_from IS NULL OR k.plan_id BETWEEN $plans_from AND $plans_to)
 ),
 obs AS (

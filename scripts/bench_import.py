@@ -2,9 +2,11 @@
 
     python scripts/bench_import.py                 # 100,000 rows, csv and xlsx
     python scripts/bench_import.py --rows 20000 --formats csv
+    python scripts/bench_import.py --rows 2000 --formats csv --data /path/to/national   # into a copy of that data
 
 Phases: the preview (`import_files(dry_run=True, keep_plan=True)`, what the import page runs) and the commit
-(`commit(preview, ...)`) on a temporary copy of the embedded data directory. RSS is the child's peak so far
+(`commit(preview, ...)`, which judges again the plans it touched) on a temporary copy of the embedded data
+directory (or of --data). RSS is the child's peak so far
 (ru_maxrss), so the commit's figure includes the preview's. Figures only: nothing is asserted.
 """
 from __future__ import annotations
@@ -42,11 +44,11 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run(name: str, data: bytes) -> dict:
+def run(name: str, data: bytes, source: Path = store.EMBEDDED_DATA_DIR) -> dict:
     """Preview then commit in this process: seconds (wall and CPU) and peak RSS after each."""
-    with tempfile.TemporaryDirectory(prefix="kpiboard-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="kpiboard-bench-", dir=source.parent) as tmp:
         directory = Path(tmp) / "data"
-        store.copy_data_dir(store.EMBEDDED_DATA_DIR, directory)
+        store.copy_data_dir(source, directory)
         out = {"start_rss_mb": _rss_mb()}
         wall, cpu = time.perf_counter(), time.process_time()
         preview = importer.import_files([(name, data)], directory, dry_run=True, keep_plan=True, user="bench")
@@ -59,13 +61,13 @@ def run(name: str, data: bytes) -> dict:
     return out
 
 
-def in_child(name: str, data: bytes) -> dict:
+def in_child(name: str, data: bytes, source: Path) -> dict:
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(read)
         try:
-            out = run(name, data)
+            out = run(name, data, source)
         except BaseException as e:  # noqa: BLE001 - reported, not raised
             out = {"failed": repr(e)}
         with os.fdopen(write, "w") as pipe:
@@ -82,12 +84,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, nargs="+", default=[100_000])
     ap.add_argument("--formats", default="csv,xlsx")
+    ap.add_argument("--data", type=Path, default=store.EMBEDDED_DATA_DIR, help="the data imported into (a copy of it)")
     args = ap.parse_args(argv)
     print(f"{'rows':>8} {'fmt':<5}{'phase':<9}{'wall s':>8}{'cpu s':>8}{'peak RSS MB':>13}  notes")
     for rows in args.rows:
         for fmt in args.formats.split(","):
             name, data = sample(rows, fmt)
-            out = in_child(name, data)
+            out = in_child(name, data, args.data.resolve())
             if "failed" in out:
                 print(f"{rows:>8} {fmt:<5}failed: {out['failed']}")
                 continue

@@ -301,5 +301,12 @@ def test_compare_keeps_each_units_entities_and_narrows_municipalities_to_a_prefe
     at.selectbox(key="pref").set_value(first_prefecture).run()
     narrowed = at.multiselect(key="ents_municipality").options
     assert 0 < len(narrowed) < 20
+    # the table is the entities set side by side, the ranking every municipality of that prefecture
+    chosen = at.multiselect(key="ents_municipality").value
+    table = next(d.value for d in at.dataframe if "自治体" in d.value.columns)
+    assert sorted(table["自治体"]) == sorted(chosen)
+    ranking = next(c for c in at.get("plotly_chart") if "ランキング" in c.proto.spec)
+    bars = json.loads(ranking.proto.spec)["data"]
+    assert sorted(n for t in bars for n in t["y"]) == sorted(narrowed)
     at.selectbox(key="etype").set_value("prefecture").run()
     assert at.multiselect(key="ents_prefecture").value == picked  # back on 都道府県: the same entities side by side

@@ -316,3 +316,44 @@ def test_two_imports_at_once_lose_nothing(tmp_path):
     assert all(r.written for r in results)
     plans = set(db.run("plans_list", db.connect(data))["plan"])
     assert {"あおば町総合計画（架空のテストデータ）", "さくら連携中枢都市圏ビジョン（架空のテストデータ）"} <= plans
+
+
+def test_an_import_reads_and_replaces_only_the_plans_it_names(tmp_path, monkeypatch):
+    """National scale: a sheet for one plan reads that plan's KPIs and values (not every plan's) and leaves every
+    other plan's rows exactly as they were."""
+    from kpiboard.synth import SynthSpec, write_synthetic
+
+    d = tmp_path / "data"
+    write_synthetic(d, SynthSpec(prefectures=2, municipalities=3, kpis_per_entity=20, first_year=2015))
+    database = db.Database(d)
+    plans = database.query("plans_list")
+    target = plans.row(1, named=True)
+    kpi = database.query("data_kpis", plan=target["plan_id"]).filter(pl.col("kind") == "quantitative").row(0, named=True)
+    before = store.read_tables(d, ["kpis", "observations"])
+    mine = pl.col("kpi_id").str.starts_with(target["plan_id"] + ":")
+    read = []
+    real = store.read_tables
+
+    def spy(directory, tables=None, version=None, filters=None):
+        out = real(directory, tables, version, filters)
+        read.extend((t, f.height) for t, f in out.items())
+        return out
+    monkeypatch.setattr(store, "read_tables", spy)
+    sheet = wide_csv([target["entity"], target["plan"], "", kpi["item_code"], kpi["kpi_name"], kpi["unit"], "増加",
+                      "1", "R2", "9", "R8", "7"],
+                     [target["entity"], target["plan"], "新しい分野", "新1", "新しい指標", "件", "増加", "1", "R3",
+                      "5", "R8", "2"])
+    result = importer.import_files([("one_plan.csv", sheet)], d, user="tester")
+    assert not result.errors and result.written
+    observations_read = sum(n for t, n in read if t == "observations")
+    assert 0 < observations_read == before["observations"].filter(mine).height  # that plan's values alone
+    assert sum(n for t, n in read if t == "kpis") == before["kpis"].filter(mine).height
+    after = store.read_tables(d, ["kpis", "observations"])
+    for table in ("kpis", "observations"):  # every other plan's rows as they were
+        assert after[table].filter(~mine).equals(before[table].filter(~mine)), table
+    assert "新しい指標" in after["kpis"].filter(mine)["kpi_name"].to_list()
+    assert after["kpis"].filter(mine).height == before["kpis"].filter(mine).height + 1
+    changed = after["observations"].filter(pl.col("kpi_id") == kpi["kpi_id"])
+    assert changed.filter(pl.col("value_kind") == "actual", pl.col("fiscal_year") == 2023)["value"].to_list() == [7.0]
+    # the verdicts of that plan were judged again in the same write
+    assert db.Database(d).query("evaluate", plan=target["plan_id"]).filter(pl.col("kpi_name") == "新しい指標").height == 1

@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from kpiboard import db, store, verdicts
+from kpiboard import db, status, store, verdicts
 from kpiboard.synth import SynthSpec, write_synthetic
 
 
@@ -43,7 +43,9 @@ def test_kept_verdicts_are_evaluates_own_rows(synthetic, method, monkeypatch):
     plans = database.query("plans_list")
     names = answered_by(monkeypatch)
     for filters in ({}, {"plan": plans["plan_id"][0]}, {"plan": plans["plan"][-1]}, {"entity": plans["entity"][2]},
-                    {"kpi_id": f"{plans['plan_id'][1]}:k0007"}):
+                    {"kpi_id": f"{plans['plan_id'][1]}:k0007"}, {"entity_type": "prefecture"},
+                    {"entity_ids": tuple(plans["entity_id"].unique().sort().head(2))},
+                    {"kpi_ids": (f"{plans['plan_id'][0]}:k0003", f"{plans['plan_id'][2]}:k0011")}):
         kept = database.query("evaluate", method=method, **filters)
         assert names[-1] == "verdicts", filters
         assert kept.height > 0
@@ -52,6 +54,30 @@ def test_kept_verdicts_are_evaluates_own_rows(synthetic, method, monkeypatch):
             assert_frame_equal(kept, whole)
         else:
             assert_frame_equal(kept, live(database, method=method, **filters))
+
+
+def test_comparison_rollups_read_the_kept_verdicts(synthetic, monkeypatch):
+    """比較's per-entity rows (entity_rollup, indicator_by_entity) from the kept verdicts equal those judged live."""
+    database = db.Database(synthetic)
+    municipalities = database.query("evaluate", entity_type="municipality")
+    shared = municipalities.group_by("indicator_id").agg(pl.col("entity").n_unique().alias("n")).filter(pl.col("n") >= 3)
+    indicator = shared.sort("indicator_id")["indicator_id"][0]
+    counts = {"on_track": status.ON_TRACK, "undetermined": status.UNDETERMINED}
+    asked = [("entity_rollup", {"entity_type": "municipality", **counts}),
+             ("entity_rollup", {"entity_ids": tuple(municipalities["entity_id"].unique().sort().head(2)), **counts}),
+             ("indicator_by_entity", {"entity_type": "municipality", "indicator_id": indicator})]
+    names = answered_by(monkeypatch)
+    kept = [database.query(name, **params) for name, params in asked]
+    assert names.count("verdicts") == len(asked)  # each read the kept rows
+    assert kept[0].height == municipalities["entity_id"].n_unique() and kept[1].height == 2
+    assert kept[0]["judged"].sum() > 0
+    monkeypatch.setattr(verdicts, "kept_params", lambda *a: False)
+    for (name, params), rows in zip(asked, kept):
+        assert_frame_equal(rows, database.query(name, **params))
+    # each municipality's first KPI of the indicator, in plan order
+    of_it = municipalities.filter(pl.col("indicator_id") == indicator).sort("entity", "sort_order", "kpi_id")
+    first = of_it.unique("entity", keep="first", maintain_order=True)
+    assert kept[2]["kpi_id"].to_list() == first["kpi_id"].to_list() and kept[2].height >= 3
 
 
 def test_asking_for_what_is_not_kept_is_judged_live(synthetic, monkeypatch):
@@ -143,7 +169,7 @@ def test_one_plan_reads_only_its_rows(synthetic):
     rows = scanned(database, db.query_text("evaluate"), params)
     assert rows["observations"] == own < total / 5  # pruned to the plan's range, not filtered after a full read
     kept = scanned(database, db.query_text("verdicts"),
-                   {"method": "expected", "plan": plan, "entity": None, "kpi_id": None,
+                   {"method": "expected", "plan": plan, "entity": None, "kpi_id": None, "entity_type": None, "entity_ids": None, "kpi_ids": None,
                     "plans_from": plan, "plans_to": plan})
     assert kept["verdicts"] <= 2 * 40  # the plan's rows of one method (one partition file)
 

@@ -162,17 +162,45 @@ def _pool(direction: list[str], actual: list[float]) -> pl.DataFrame:
         "status": ["遅れ", "順調", "概ね順調"][:n]})
 
 
+def _rollup(shares: list[float | None]) -> pl.DataFrame:
+    n = len(shares)
+    return pl.DataFrame({"entity": [f"市{i}" for i in range(n)], "entity_id": [f"m{i}" for i in range(n)],
+                         "on_track_share": shares}, schema_overrides={"on_track_share": pl.Float64})
+
+
 def test_ranking_direction_follows_most_kpis_of_the_indicator():
-    up = views.ranking(_pool(["increase", "increase", "decrease"], [10.0, 30.0, 20.0]), "実績値（人口）", "ind")
+    rollup = _rollup([0.0, 1.0, 0.5])
+    up = views.ranking(rollup, "実績値（人口）", _pool(["increase", "increase", "decrease"], [10.0, 30.0, 20.0]))
     assert up.ranked["entity"].to_list() == ["市1", "市2", "市0"] and (up.value, up.unit, up.percent) == ("actual_value", "人", False)
-    down = views.ranking(_pool(["decrease", "decrease", "increase"], [10.0, 30.0, 20.0]), "実績値（待機児童数）", "ind")
+    down = views.ranking(rollup, "実績値（待機児童数）", _pool(["decrease", "decrease", "increase"], [10.0, 30.0, 20.0]))
     assert down.ranked["entity"].to_list() == ["市0", "市2", "市1"]
-    ratio = views.ranking(_pool(["decrease"] * 3, [10.0, 30.0, 20.0]), "進捗率（待機児童数）", "ind")
+    ratio = views.ranking(rollup, "進捗率（待機児童数）", _pool(["decrease"] * 3, [10.0, 30.0, 20.0]))
     assert ratio.ranked["entity"].to_list() == ["市1", "市2", "市0"] and ratio.percent  # a ratio: higher is better
-    share = views.ranking(_pool(["increase"] * 3, [1.0, 2.0, 3.0]), views.SHARE, "ind")
-    assert share.value == "on_track_share" and share.ranked["entity"][0] == "市1"
+    share = views.ranking(_rollup([None, 1.0, 0.5]), views.SHARE, _pool(["increase"] * 3, [1.0, 2.0, 3.0]))
+    assert share.value == "on_track_share" and share.ranked["entity"].to_list() == ["市1", "市2"]  # nothing judged: unranked
     assert views.ranking_measures(None) == [views.SHARE]
     assert views.ranking_measures("人口")[1:] == ["進捗率（人口）", "達成率（人口）", "実績値（人口）"]
+
+
+def test_entity_rollup_counts_each_entitys_verdicts(run, evaluated):
+    rollup = run("entity_rollup", on_track=status.ON_TRACK, undetermined=status.UNDETERMINED)
+    assert rollup["kpis"].sum() == evaluated.height and rollup["entity"].n_unique() == rollup.height
+    for row in rollup.iter_rows(named=True):
+        mine = evaluated.filter(pl.col("entity_id") == row["entity_id"])
+        judged = mine.filter(~pl.col("status").is_in(status.UNDETERMINED)).height
+        on_track = mine.filter(pl.col("status").is_in(status.ON_TRACK)).height
+        assert (row["kpis"], row["judged"], row["on_track"]) == (mine.height, judged, on_track), row["entity"]
+        assert row["on_track_share"] == (on_track / judged if judged else None)
+        assert row["median_progress"] == mine["progress_ratio"].median()
+    assert rollup["on_track_share"].drop_nulls().len() > 0
+    # one kind of entity, a list of entities: evaluate's own filters
+    prefectures = run("entity_rollup", entity_type="prefecture", on_track=status.ON_TRACK, undetermined=status.UNDETERMINED)
+    assert 0 < prefectures.height < rollup.height
+    assert set(prefectures["entity_id"]) == set(evaluated.filter(pl.col("entity_type") == "prefecture")["entity_id"])
+    two = tuple(rollup["entity_id"].head(2))
+    assert run("entity_rollup", entity_ids=two, on_track=status.ON_TRACK,
+               undetermined=status.UNDETERMINED)["entity_id"].to_list() == list(two)
+    assert set(run("evaluate", entity_ids=two)["entity_id"]) == set(two)
 
 
 def test_entity_defaults():

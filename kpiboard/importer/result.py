@@ -173,4 +173,5 @@ class ImportPlan:
     tables: dict[str, pl.DataFrame]
     directory: str
     version: str
+    scopes: dict | None = None  # write_tables' scopes: the rows of these plans were read, only they are replaced
 

@@ -17,6 +17,7 @@ import polars as pl
 from .. import schema, store
 from . import diff
 from .cells import cell_text, key, key_once
+from .matching import _LOCATE
 from .headers import find_layout, norm_header
 from .planner import Planner
 from .reading import FileRejected, Issue, read_file
@@ -35,8 +36,33 @@ def default_user() -> str:
         return os.environ.get("USER", "") or "unknown"
 
 
-def _read_tables(directory: Path, version: str) -> dict[str, pl.DataFrame]:
-    return store.read_tables(directory, schema.TABLES, version)
+# What the planner reads: entities, plans and sources whole; areas, KPIs and observations of the plans the sheets
+# name (SCOPED), so an import into one plan of the national data reads that plan, not 64 million values. The
+# other tables are only written for a new data directory, where they are empty.
+WHOLE = ("entities", "plans", "sources", "dataset")
+SCOPED = {"areas": "plan_id", "kpis": "plan_id", "observations": "kpi_id"}
+
+
+def _read_tables(directory: Path, version: str, drafts: dict) -> tuple[dict[str, pl.DataFrame], dict]:
+    """(the tables the planner needs, the scopes of write_tables: {table: (column, the values read)})."""
+    tables = store.read_tables(directory, WHOLE, version)
+    named = [d.records[0].texts_of(_LOCATE) for d in drafts.values() if d.records]
+    plan_keys = {key(plan) for _, _, plan, _ in named if plan}
+    written = {plan for _, _, plan, _ in named if plan}  # a plan may be named by its id too
+    plans = tables["plans"]
+    plan_ids = {plan_id for plan_id, name in zip(plans["plan_id"], plans["name"])
+                if plan_id in written or key(name or "") in plan_keys}
+    kpi_ids = [k for k, _, _, _ in named if k]
+    if kpi_ids:  # a row naming its KPI by id: that KPI's plan
+        plan_ids |= set(store.read_tables(directory, ["kpis"], version, {"kpis": ("kpi_id", kpi_ids)})["kpis"]["plan_id"])
+    plan_ids = sorted(plan_ids)
+    tables |= store.read_tables(directory, ["areas", "kpis"], version, {"areas": ("plan_id", plan_ids),
+                                                                        "kpis": ("plan_id", plan_ids)})
+    stored_kpis = tables["kpis"]["kpi_id"].to_list()
+    tables |= store.read_tables(directory, ["observations"], version, {"observations": ("kpi_id", stored_kpis)})
+    for table in schema.TABLES:
+        tables.setdefault(table, schema.empty_frame(table))
+    return tables, {"areas": ("plan_id", plan_ids), "kpis": ("plan_id", plan_ids), "observations": ("kpi_id", stored_kpis)}
 
 
 @contextmanager
@@ -108,10 +134,12 @@ def _validate_and_write(drafts, directory: Path, result: ImportResult, user: str
         return result
     version = store.data_version(directory)
     fresh = not store.exists(directory)
-    planner = _plan(drafts, _read_tables(directory, version), result, user, now)
+    tables, scopes = _read_tables(directory, version, drafts)
+    planner = _plan(drafts, tables, result, user, now)
+    del tables
     if dry_run:
         if keep_plan and not result.errors and result.changed:
-            result.plan = ImportPlan(diff.tables_to_write(planner, fresh), str(directory.resolve()), version)
+            result.plan = ImportPlan(diff.tables_to_write(planner, fresh), str(directory.resolve()), version, scopes)
         return result
     if result.errors or not result.changed:
         return result
@@ -121,19 +149,20 @@ def _validate_and_write(drafts, directory: Path, result: ImportResult, user: str
     except Exception as e:  # noqa: BLE001 - reported like a failed write: nothing was written
         return _write_failed(result, e)
     del planner
-    if _write(directory, tables, result, user, now, version):
+    if _write(directory, tables, result, user, now, version, scopes):
         report(1.0, "完了")
     return result
 
 
 def _write(directory: Path, tables: dict[str, pl.DataFrame], result: ImportResult, user: str, now: datetime,
-           version: str) -> bool:
+           version: str, scopes: dict | None = None) -> bool:
     """One transaction. StaleData (someone wrote first) goes up to be planned again; any other failure leaves the
     data as it was and says so in `result`."""
     try:
         store.write_tables(directory, tables, {"last_import": {
             "import_id": result.import_id, "at": now.isoformat(timespec="seconds"), "files": result.files,
-            "user": user}}, author=user, message="取込: " + ", ".join(result.files), base_version=version)
+            "user": user}}, author=user, message="取込: " + ", ".join(result.files), base_version=version,
+            scopes=scopes)
     except store.StaleData:
         raise
     except Exception as e:  # the transaction rolled back: nothing of it is visible
@@ -164,7 +193,7 @@ def commit(preview: ImportResult, files: Iterable[tuple[str, bytes]], directory:
         if store.data_version(directory) == plan.version:
             (progress or (lambda fraction, text: None))(0.95, "保存しています")
             try:
-                _write(directory, dict(plan.tables), result, user, now, plan.version)
+                _write(directory, dict(plan.tables), result, user, now, plan.version, plan.scopes)
                 return result
             except store.StaleData:
                 pass  # someone wrote after the preview: read the files again, below
