@@ -24,13 +24,16 @@ query, one per page), run one after another, so one measurement's caches never w
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
 import resource
 import statistics
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -56,6 +59,8 @@ KEY_QUERIES = [
     ("rollup_prefectures", "entity_rollup（比較: 都道府県すべて）", "entity_rollup"),
     ("rollup_municipalities", "entity_rollup（比較: ひとつの県の市町村すべて）", "entity_rollup"),
     ("evaluate_chosen", "evaluate（比較: 並べた5自治体）", "evaluate"),
+    ("evaluate_plan_year", "evaluate（最大の計画、評価年度を選んだとき: その場で判定）", "evaluate"),
+    ("rollup_prefectures_year", "entity_rollup（都道府県すべて、評価年度を選んだとき: その場で判定）", "entity_rollup"),
     ("indicator_by_entity", "indicator_by_entity（比較: 指標のランキング）", "indicator_by_entity"),
     ("import_history", "import_history（取込履歴 500件）", "import_history"),
 ]
@@ -114,11 +119,18 @@ def pick_params(database) -> dict[str, dict]:
     home = (views.municipality_prefectures(entities) or [None])[0]
     municipalities = views.entity_pool(entities, "municipality", home)
     counts = {"on_track": list(status.ON_TRACK), "undetermined": list(status.UNDETERMINED)}
+    cur = database.cursor()
+    try:  # an evaluation year a user would pick: the year before the latest actual
+        year = cur.execute("SELECT max(fiscal_year) - 1 FROM observations WHERE value_kind = 'actual'").fetchone()[0]
+    finally:
+        cur.close()
     return {
         "rollup_prefectures": {"entity_type": "prefecture", **counts},
         "rollup_municipalities": {"entity_type": "municipality", "entity_ids": municipalities["entity_id"].to_list(),
                                   **counts},
         "evaluate_chosen": {"entity_ids": prefectures["entity_id"].head(5).to_list()},
+        "evaluate_plan_year": {"plan": plan, "eval_year": year},
+        "rollup_prefectures_year": {"entity_type": "prefecture", "eval_year": year, **counts},
         "indicator_by_entity": {"indicator_id": indicator, "entity_type": etype},
         "evaluate_all": {}, "evaluate_plan": {"plan": plan}, "evaluate_abnf": {"method": "abnf"},
         "plans_list": {}, "kpi_observations": {"kpi_id": kpi}, "data_kpis": {"plan": plan},
@@ -139,8 +151,21 @@ def bound_params(name: str, params: dict) -> dict:
 
 # ---------------------------------------------------------------- raw DuckDB on the Parquet files
 
-def raw_connection(database):
-    """A fresh in-memory DuckDB with the snapshot's tables as read_parquet views of its data files; returns
+FEED_VIEWS = ("observation_changes", "store_snapshots")  # DuckLake's own: copied into raw DuckDB when a query reads them
+FEED_ROWS = 1_000_000  # a change feed longer than this is not copied (national data: 64 million inserts)
+
+
+def reads_feed(name: str) -> bool:
+    """Whether a named query reads DuckLake's change feed or snapshots (directly or through observation_history)."""
+    from . import db
+
+    text = db.query_text(name) + (db.query_text("evaluate") if db.over_evaluate(name) else "")
+    return any(v in text for v in (*FEED_VIEWS, "observation_history"))
+
+
+def raw_connection(database, feed: bool = True):
+    """A fresh in-memory DuckDB with the snapshot's tables as read_parquet views of its data files, and with `feed`
+    DuckLake's change feed and snapshots copied (RawSkipped when the feed is too long to copy); returns
     (connection, {table: "parquet N files" | "memory"})."""
     import duckdb
 
@@ -148,7 +173,16 @@ def raw_connection(database):
 
     loc = store.location(database.directory)
     alias = store.attached(loc, version=database.version)
-    raw = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    from .settings import server_setting
+
+    # the server's memory and thread limits: the same question under the same budget (unbounded, evaluate over
+    # 64 million values took the machine's 24 GB)
+    spill = tempfile.mkdtemp(prefix="kpiboard-bench-raw-")  # its own place to spill (not ./.tmp of the cwd)
+    atexit.register(shutil.rmtree, spill, True)
+    raw = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False,
+                                 "memory_limit": str(server_setting("KPIBOARD_DUCKDB_MEMORY")),
+                                 "threads": int(server_setting("KPIBOARD_DUCKDB_THREADS")),
+                                 "temp_directory": spill})
     how: dict[str, str] = {}
     cur = database.cursor()
     try:
@@ -174,7 +208,9 @@ def raw_connection(database):
                 raw.unregister("_copy")
                 how[table] = f"memory {frame.num_rows}"
         # DuckLake's own views (change feed, snapshots) exist only in DuckLake: copied as they are at the snapshot.
-        for view in ("observation_changes", "store_snapshots"):
+        if feed and cur.execute("SELECT count(*) FROM observation_changes").fetchone()[0] > FEED_ROWS:
+            raise RawSkipped(f"raw: 変更フィードが {FEED_ROWS:,} 行を超えるため複製しない")
+        for view in FEED_VIEWS if feed else ():
             raw.register("_copy", cur.sql(f"FROM {view}").to_arrow_table())
             raw.execute(f'CREATE TABLE "{view}" AS FROM _copy')
             raw.unregister("_copy")
@@ -182,8 +218,13 @@ def raw_connection(database):
     finally:
         cur.close()
     for view in db.DERIVED_VIEWS:
-        raw.execute(f'CREATE VIEW "{view}" AS {db.query_text(view)}')
+        if feed or view != "observation_history":  # that one reads the change feed
+            raw.execute(f'CREATE VIEW "{view}" AS {db.query_text(view)}')
     return raw, how
+
+
+class RawSkipped(Exception):
+    """The raw DuckDB cannot be given this query's tables (a change feed too long to copy)."""
 
 
 def _data_files(cur, alias: str, version: int, loc) -> dict[str, dict]:
@@ -234,27 +275,42 @@ def _median(fn, repeat: int) -> float:
 
 def measure_query(directory: str, version: int, key: str, name: str, params: dict, repeat: int) -> dict:
     """In a fresh process: ours cold, raw cold, then ours and raw warm (see the module docstring)."""
+    import duckdb
+
     from . import db
 
     # As the app opens one (ui._database): data_version first. (A Database of an explicit version in a process that
     # has not attached the store itself fails in store.columns_of: its catalog schema is named after that alias.)
     opened, database = _time(lambda: (store.data_version(Path(directory)), db.Database(Path(directory), version))[1])
     cold, frame = _time(lambda: database.query(name, **params))
-    setup, (raw, how) = _time(lambda: raw_connection(database))
+    try:
+        setup, (raw, how) = _time(lambda: raw_connection(database, reads_feed(name)))
+    except RawSkipped as skipped:
+        warm = _median(lambda: database.query(name, **params), repeat)
+        return {"key": key, "query": name, "params": params, "rows": frame.height, "open_s": opened, "cold_s": cold,
+                "warm_s": warm, "raw_cold_s": None, "raw_warm_s": None, "raw_setup_s": None, "ratio": None,
+                "cold_ratio": None, "raw_error": str(skipped), "raw_tables": {},
+                "rss_mb": _mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)}
     sql, bound = db.query_text(name), bound_params(name, params)
     if db.over_evaluate(name):  # raw DuckDB judges its `evaluated` rows itself (evaluate.sql, live)
         sql = f"WITH evaluated AS (\n{db.query_text('evaluate')}\n)\nSELECT * FROM (\n{sql}\n)"
         bound = {k: v for k, v in bound.items() if k in db._param_names("evaluate") | db._param_names(name)}
     raw_run = lambda: raw.execute(sql, bound).to_arrow_table()  # noqa: E731
-    raw_cold, table = _time(raw_run)
     warm = _median(lambda: database.query(name, **params), repeat)
-    raw_warm = _median(raw_run, repeat)
-    if table.num_rows != frame.height:
-        raise RuntimeError(f"{key}: raw DuckDB gave {table.num_rows} rows, ours {frame.height}")
+    raw_error = ""
+    try:
+        raw_cold, table = _time(raw_run)
+        raw_warm = _median(raw_run, repeat)
+    except duckdb.OutOfMemoryException:  # what the page would have met without kept verdicts: said, not fatal
+        raw_cold = raw_warm = None
+        raw_error = f"raw: memory_limit {raw.execute('SELECT current_setting(?)', ['memory_limit']).fetchone()[0]} を超えた"
+    else:
+        if table.num_rows != frame.height:
+            raise RuntimeError(f"{key}: raw DuckDB gave {table.num_rows} rows, ours {frame.height}")
     return {"key": key, "query": name, "params": params, "rows": frame.height, "open_s": opened, "cold_s": cold,
             "warm_s": warm, "raw_cold_s": raw_cold, "raw_warm_s": raw_warm, "raw_setup_s": setup,
-            "ratio": warm / raw_warm if raw_warm > 0 else None,
-            "cold_ratio": cold / raw_cold if raw_cold > 0 else None,
+            "ratio": warm / raw_warm if raw_warm else None,
+            "cold_ratio": cold / raw_cold if raw_cold else None, "raw_error": raw_error,
             "raw_tables": how,
             "rss_mb": _mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)}
 
@@ -352,13 +408,19 @@ def run(directory: Path, repeat: int = 3, pages: list[str] | None = None, querie
             progress(f"query {key}")
         job = {"kind": "query", "directory": str(directory), "version": database.version, "key": key,
                "query": name, "params": picked[key], "repeat": repeat}
-        result["queries"].append({"label": label, **_spawn(job, env)})
+        try:
+            result["queries"].append({"label": label, **_spawn(job, env)})
+        except RuntimeError as e:  # one query failing (or killed) still leaves the others' figures
+            result["queries"].append({"label": label, "key": key, "query": name, "failed": str(e)[-500:]})
     result["rss_after_queries"] = rss_mb()
     every = page_files()
     for page in every if pages is None else [p for p in every if Path(p).stem in pages]:
         if progress:
             progress(f"page {page}")
-        result["pages"].append(_spawn({"kind": "page", "page": page, "repeat": repeat}, env))
+        try:
+            result["pages"].append(_spawn({"kind": "page", "page": page, "repeat": repeat}, env))
+        except RuntimeError as e:
+            result["pages"].append({"page": page, "failed": str(e)[-500:]})
         if Path(page).stem == "compare":  # and every municipality of one prefecture (issue #12's second case)
             home = views.municipality_prefectures(database.query("entities_list"))
             if home:
@@ -387,11 +449,14 @@ def format_text(result: dict) -> str:
                   f"  {'query':<40}{'rows':>8}{'open':>9}{'cold':>9}{'warm':>9}{'raw cold':>10}{'raw warm':>10}"
                   f"{'ratio':>7}{'RSS MB':>8}"]
         for q in result["queries"]:
-            note = ""
+            if "failed" in q:
+                lines.append(f"  {q['key']:<40}失敗: {q['failed'][-200:]}")
+                continue
+            note = f"  {q['raw_error']}" if q.get("raw_error") else ""
             lines.append(f"  {q['key']:<40}{q['rows']:>8,}{_ms(q['open_s']):>9}{_ms(q['cold_s']):>9}"
                          f"{_ms(q['warm_s']):>9}{_ms(q['raw_cold_s']):>10}{_ms(q['raw_warm_s']):>10}"
                          f"{(q['ratio'] or 0):>7.1f}{q['rss_mb']:>8.0f}{note}")
-        how = result["queries"][0]["raw_tables"]
+        how = next((q["raw_tables"] for q in result["queries"] if q.get("raw_tables")), {})
         copied = [f"{t}（{h.split()[1]} 行）" for t, h in sorted(how.items()) if h.startswith("memory") and h != "memory 0"]
         lines.append("  raw の表: Parquet " + ", ".join(f"{t}（{h.split()[1]} ファイル）" for t, h in sorted(how.items())
                                                       if h.startswith("parquet")))
@@ -404,6 +469,9 @@ def format_text(result: dict) -> str:
         lines += ["■ ページ / pages（AppTest、秒 / s）",
                   f"  {'page':<26}{'start':>8}{'cold':>8}{'warm':>8}{'queries':>9}{'RSS MB':>8}  note"]
         for p in result["pages"]:
+            if "failed" in p:
+                lines.append(f"  {p['page']:<26}失敗: {p['failed'][-200:]}")
+                continue
             lines.append(f"  {p['page']:<26}{p['start_s']:>8.2f}{p['cold_s']:>8.2f}{p['warm_s']:>8.2f}"
                          f"{p['queries_s']:>9.2f}{p['rss_mb']:>8.0f}  {('例外: ' + p['error']) if p['error'] else ''}")
         r = result["rss_after_pages"]
