@@ -111,8 +111,9 @@ def _snapshot_schemas(directory: Path, version: int) -> str:
                                 + ", ".join(f'CAST(NULL AS {_sql_type(spec["columns"][c])}) AS "{c}"' for c in missing)
                                 + f' FROM {alias}."{table}"')
             # What imports changed is the change feed of `observations` (DuckLake's table_changes), no table of its own.
-            feed = (f"SELECT * FROM {alias}.table_changes('observations', 0, {int(version)})"
-                    if "observations" in present else
+            start = _feed_start(cur, alias, int(version)) if "observations" in present else None
+            feed = (f"SELECT * FROM {alias}.table_changes('observations', {start}, {int(version)})"
+                    if start is not None and start <= int(version) else
                     "SELECT NULL::BIGINT AS snapshot_id, NULL::VARCHAR AS change_type, * FROM observations WHERE false")
             cur.execute(f'CREATE OR REPLACE VIEW memory."{derived}".observation_changes AS {feed}')
             snaps = (f"SELECT * FROM {alias}.snapshots()" if alias else
@@ -125,6 +126,17 @@ def _snapshot_schemas(directory: Path, version: int) -> str:
             cur.close()
         _made.add(derived)
     return path
+
+
+def _feed_start(cur, alias: str, version: int) -> int:
+    """The first snapshot of the change feed worth reading: the one after the last generated write (store.BULK_WRITE,
+    or python -m kpiboard synth before it was marked), which replaced every row — reading past it would read its
+    64 million inserts on every history question."""
+    row = cur.execute(f"""SELECT max(snapshot_id) FROM {alias}.snapshots() WHERE snapshot_id <= {version} AND (
+                          json_extract_string(commit_extra_info, '$.{store.BULK_WRITE}') = 'true'
+                          OR json_extract_string(commit_extra_info, '$.built_from') = 'python -m kpiboard synth')
+                          """).fetchone()
+    return int(row[0]) + 1 if row and row[0] is not None else 0
 
 
 def _schema_exists(name: str) -> bool:

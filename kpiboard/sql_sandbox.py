@@ -39,12 +39,13 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from . import db, schema, store
+from . import db, schema, sql_worker, store
 
 MAX_QUERY_CHARS = 20_000
 ROW_LIMIT = 10_000
@@ -218,16 +219,32 @@ def snapshot_dir(directory: Path | None = None) -> Path:
             shutil.rmtree(staging, ignore_errors=True)
             staging.mkdir()
             with db.Database(directory, version) as database:  # one snapshot for every table
-                # user_roles stays out: who may edit what (and their emails) is not for every viewer's SQL
-                for name in [*(t for t in schema.TABLES if t not in PRIVATE_TABLES), "observation_history"]:
-                    database.cursor().sql(f'FROM "{name}"').pl().write_parquet(staging / f"{name}.parquet")
-                database.query("evaluate").write_parquet(staging / f"{STATUS_TABLE}.parquet")
+                _write_snapshot(database, staging / sql_worker.SNAPSHOT_FILE)
             os.replace(staging, target)
             versions = _snapshots.setdefault(str(directory), [])
             versions.append(target)
             while len(versions) > 2:  # the one before stays for workers still opening it
                 shutil.rmtree(versions.pop(0), ignore_errors=True)
         return target
+
+
+def _write_snapshot(database: db.Database, path: Path) -> None:
+    """Every table and kpi_status into one DuckDB file, table by table inside DuckDB (never through Python: 64
+    million values stream from the store to the file with bounded memory)."""
+    cur = database.cursor()
+    alias = f"sandbox_{uuid.uuid4().hex[:12]}"
+    try:
+        cur.execute(f"ATTACH {store._quote(str(path))} AS {alias}")
+        try:
+            # user_roles stays out: who may edit what (and their emails) is not for every viewer's SQL
+            for name in [*(t for t in schema.TABLES if t not in PRIVATE_TABLES), "observation_history"]:
+                cur.execute(f'CREATE TABLE {alias}."{name}" AS FROM "{name}"')
+            sql, bound = db._statement("evaluate", database, cur, db._bind("evaluate", {}))
+            cur.execute(f'CREATE TABLE {alias}."{STATUS_TABLE}" AS {sql}', bound)
+        finally:
+            cur.execute(f"DETACH {alias}")
+    finally:
+        cur.close()
 
 
 # ---------------------------------------------------------------- worker processes

@@ -571,7 +571,8 @@ def write_generated(directory: Path | str | None, queries: dict[str, str | None]
             meta.update(json.loads(extra))
             meta["tables"] = sorted(set(meta.get("tables", [])) | set(queries))
             _write_meta(cur, alias, meta)
-            _commit_message(cur, alias, author or "", message or "", extra)
+            _commit_message(cur, alias, author or "", message or "",
+                            json.dumps({**json.loads(extra), BULK_WRITE: True}, ensure_ascii=False))
             cur.execute("COMMIT")
             _ensured.add(alias)
             return counts
@@ -622,6 +623,11 @@ def rejudge(directory: Path | str | None = None) -> dict:
 
 def _g(column: str) -> str:
     return f'_g."{column}"'
+
+
+# In a generated write's commit info: every row of its tables went and came in it, so the change feed before it (and
+# its own 64 million inserts) says nothing about what an import replaced (db: observation_changes starts after it).
+BULK_WRITE = "bulk_write"
 
 
 def _commit_message(cur, alias: str, author: str, message: str, extra: str) -> None:

@@ -355,5 +355,10 @@ def test_an_import_reads_and_replaces_only_the_plans_it_names(tmp_path, monkeypa
     assert after["kpis"].filter(mine).height == before["kpis"].filter(mine).height + 1
     changed = after["observations"].filter(pl.col("kpi_id") == kpi["kpi_id"])
     assert changed.filter(pl.col("value_kind") == "actual", pl.col("fiscal_year") == 2023)["value"].to_list() == [7.0]
+    # the value it replaced is in the history (the change feed read from after the generated data's write)
+    history = db.Database(d).query("import_history")
+    replaced = history.filter(pl.col("kpi_id") == kpi["kpi_id"], pl.col("value_kind") == "actual",
+                              pl.col("fiscal_year") == 2023)
+    assert replaced["new_value"].to_list() == [7.0] and replaced["user_name"].to_list() == ["tester"]
     # the verdicts of that plan were judged again in the same write
     assert db.Database(d).query("evaluate", plan=target["plan_id"]).filter(pl.col("kpi_name") == "新しい指標").height == 1
