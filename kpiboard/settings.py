@@ -70,7 +70,8 @@ SETTINGS = Settings(
 
 # The server's own limits (not verdicts): read from the environment variable named, else the default.
 SERVER_SETTINGS = Settings(
-    Setting("KPIBOARD_DUCKDB_MEMORY", "4GB", "DuckDB が使うメモリの上限（超える問い合わせはディスクに退避するか、日本語のエラー）。"
+    # 1GB: with Python (~0.4 GB) and the result cache (KPIBOARD_CACHE_MB) a server stays under 2 GB at national scale
+    Setting("KPIBOARD_DUCKDB_MEMORY", "1GB", "DuckDB が使うメモリの上限（超える問い合わせはディスクに退避するか、日本語のエラー）。"
             "レプリカを1台に複数置くときは、合計がメモリに収まるように"),
     Setting("KPIBOARD_DUCKDB_THREADS", os.cpu_count() or 2, "DuckDB のスレッド数（既定: この機械のコア数）", 1, 256),
     Setting("KPIBOARD_CACHE_MB", 512, "問い合わせ結果を覚えておくメモリの上限（MB、全セッション共通。古いものから捨てる）", 16, 65536),

@@ -17,12 +17,14 @@ from their files: nothing is downloaded.
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import importlib.util
 import json
 import os
 import shutil
+import tempfile
 import threading
 import time
 from collections import OrderedDict
@@ -114,7 +116,21 @@ def new_connection() -> duckdb.DuckDBPyConnection:
 
     return duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False,
                                   "memory_limit": str(server_setting("KPIBOARD_DUCKDB_MEMORY")),
-                                  "threads": int(server_setting("KPIBOARD_DUCKDB_THREADS"))})
+                                  "threads": int(server_setting("KPIBOARD_DUCKDB_THREADS")),
+                                  "temp_directory": _spill_directory()})
+
+
+_spill: str | None = None
+
+
+def _spill_directory() -> str:
+    """This process's own directory for what DuckDB spills past its memory limit: the default (./.tmp of the working
+    directory) is shared by every process started there, and two spilling at once read each other's blocks."""
+    global _spill
+    if _spill is None:
+        _spill = tempfile.mkdtemp(prefix="kpiboard-duckdb-")
+        atexit.register(shutil.rmtree, _spill, True)
+    return _spill
 
 
 def _quote(text: str) -> str:

@@ -54,10 +54,33 @@ def _database(directory: str, version: str) -> db.Database:
 PAGE_SLOTS = threading.BoundedSemaphore(max(2, (os.cpu_count() or 2)))
 
 
+_slot = threading.local()
+
+
 @contextmanager
 def page_slot():
     with PAGE_SLOTS:
+        _slot.held = True
+        try:
+            yield
+        finally:
+            _slot.held = False
+
+
+@contextmanager
+def slot_lent():
+    """Around a long wait inside DuckDB (the GIL released, nothing of Python to run): the slot goes to another
+    session's page meanwhile (the SQL page's first snapshot of national data takes a minute)."""
+    held = getattr(_slot, "held", False)
+    if held:
+        PAGE_SLOTS.release()
+        _slot.held = False
+    try:
         yield
+    finally:
+        if held:
+            PAGE_SLOTS.acquire()
+            _slot.held = True
 
 
 def data_directory() -> Path:

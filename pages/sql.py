@@ -67,6 +67,8 @@ def show_result(result: sql_sandbox.SandboxResult) -> None:
 
 
 directory, version = str(ui.data_directory()), ui.data_version()
+with ui.slot_lent(), st.spinner("SQL 用の表を準備しています（データの版ごとに1回、全国規模では1分ほど）…"):
+    sql_sandbox.snapshot_dir(Path(directory))  # written inside DuckDB: other sessions' pages run meanwhile
 EXAMPLES = dict(sql_sandbox.EXAMPLES)
 
 
