@@ -28,7 +28,7 @@ from . import db, tabular, views
 ROUTE = "/download"
 TICKET_SECONDS = 30 * 60
 MAX_TICKETS = 1024
-BATCH_ROWS = 50_000  # rows per read; each batch's KPIs are judged together
+BATCH_ROWS = 50_000  # rows per read (a plan is read alone, its verdicts once)
 KINDS = ("kpis", "observations", "xlsx")
 
 _serving = False
@@ -100,8 +100,16 @@ def _database(ticket: Ticket) -> db.Database:
     return db.Database(Path(ticket.directory), ticket.version)
 
 
+def _plans(ticket: Ticket, database: db.Database) -> list[str]:
+    """The plans of the view in the page's order (entity kind, entity, plan: the queries' ORDER BY begins so), so
+    reading them one by one gives the rows in the same order as one query would, without sorting 64 million."""
+    return db.run_over("data_kpis", database, "SELECT plan_id FROM q GROUP BY entity_type, entity, plan, plan_id "
+                       "ORDER BY entity_type, entity, plan, plan_id", **ticket.filters)["plan_id"].to_list()
+
+
 def kpi_frames(ticket: Ticket, database: db.Database | None = None):
-    """data_kpi_table's rows (the KPI list with verdicts) batch by batch; each batch's KPIs judged together."""
+    """data_kpi_table's rows (the KPI list with verdicts) in batches; each batch's KPIs judged together. One query:
+    1.8 million KPIs sort quickly, and a query per plan cost more than the sort (247 s against 35 s)."""
     database = database or _database(ticket)
     for kpis in db.batches("data_kpis", database, BATCH_ROWS, **ticket.filters):
         judged = db.run("evaluate", database, kpi_ids=tuple(kpis["kpi_id"].to_list()), **ticket.judging)
@@ -109,12 +117,13 @@ def kpi_frames(ticket: Ticket, database: db.Database | None = None):
 
 
 def observation_frames(ticket: Ticket, database: db.Database | None = None):
-    """data_observation_table's rows batch by batch, each with its KPI's verdict."""
+    """data_observation_table's rows plan by plan (one query's sort of 64 million rows spilled and held 1.9 GB),
+    in batches, each with its KPI's verdict."""
     database = database or _database(ticket)
-    for observations in db.batches("data_observations", database, BATCH_ROWS, **ticket.filters):
-        judged = db.run("evaluate", database, kpi_ids=tuple(observations["kpi_id"].unique().to_list()),
-                        **ticket.judging)
-        yield views.data_observation_table(observations, views.verdict_labels(judged), ticket.western)
+    for plan_id in _plans(ticket, database):
+        judged = views.verdict_labels(db.run("evaluate", database, plan=plan_id, **ticket.judging))
+        for observations in db.batches("data_observations", database, BATCH_ROWS, **{**ticket.filters, "plan": plan_id}):
+            yield views.data_observation_table(observations, judged, ticket.western)
 
 
 def csv_chunks(ticket: Ticket):
