@@ -283,30 +283,29 @@ def measure_query(directory: str, version: int, key: str, name: str, params: dic
     # has not attached the store itself fails in store.columns_of: its catalog schema is named after that alias.)
     opened, database = _time(lambda: (store.data_version(Path(directory)), db.Database(Path(directory), version))[1])
     cold, frame = _time(lambda: database.query(name, **params))
+    raw, how, setup, raw_error = None, {}, None, ""
     try:
         setup, (raw, how) = _time(lambda: raw_connection(database, reads_feed(name)))
     except RawSkipped as skipped:
-        warm = _median(lambda: database.query(name, **params), repeat)
-        return {"key": key, "query": name, "params": params, "rows": frame.height, "open_s": opened, "cold_s": cold,
-                "warm_s": warm, "raw_cold_s": None, "raw_warm_s": None, "raw_setup_s": None, "ratio": None,
-                "cold_ratio": None, "raw_error": str(skipped), "raw_tables": {},
-                "rss_mb": _mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)}
+        raw_error = str(skipped)
     sql, bound = db.query_text(name), bound_params(name, params)
     if db.over_evaluate(name):  # raw DuckDB judges its `evaluated` rows itself (evaluate.sql, live)
-        sql = f"WITH evaluated AS (\n{db.query_text('evaluate')}\n)\nSELECT * FROM (\n{sql}\n)"
-        bound = {k: v for k, v in bound.items() if k in db._param_names("evaluate") | db._param_names(name)}
+        sql, names = db.over_evaluate_sql(name)
+        bound = {k: v for k, v in bound.items() if k in names}
     raw_run = lambda: raw.execute(sql, bound).to_arrow_table()  # noqa: E731
     warm = _median(lambda: database.query(name, **params), repeat)
-    raw_error = ""
-    try:
-        raw_cold, table = _time(raw_run)
-        raw_warm = _median(raw_run, repeat)
-    except duckdb.OutOfMemoryException:  # what the page would have met without kept verdicts: said, not fatal
-        raw_cold = raw_warm = None
-        raw_error = f"raw: memory_limit {raw.execute('SELECT current_setting(?)', ['memory_limit']).fetchone()[0]} を超えた"
-    else:
-        if table.num_rows != frame.height:
-            raise RuntimeError(f"{key}: raw DuckDB gave {table.num_rows} rows, ours {frame.height}")
+    raw_cold = raw_warm = None
+    if raw is not None:
+        try:
+            raw_cold, table = _time(raw_run)
+            raw_warm = _median(raw_run, repeat)
+        except duckdb.OutOfMemoryException:  # what the page would have met without kept verdicts: said, not fatal
+            raw_cold = raw_warm = None
+            raw_error = (f"raw: memory_limit {raw.execute('SELECT current_setting(?)', ['memory_limit']).fetchone()[0]}"
+                         " を超えた")
+        else:
+            if table.num_rows != frame.height:
+                raise RuntimeError(f"{key}: raw DuckDB gave {table.num_rows} rows, ours {frame.height}")
     return {"key": key, "query": name, "params": params, "rows": frame.height, "open_s": opened, "cold_s": cold,
             "warm_s": warm, "raw_cold_s": raw_cold, "raw_warm_s": raw_warm, "raw_setup_s": setup,
             "ratio": warm / raw_warm if raw_warm else None,
@@ -354,7 +353,9 @@ def measure_page(page: str, repeat: int, query: dict | None = None) -> dict:
     errors += [e.message for e in at.exception]
     warm = _median(at.run, repeat)
     errors += [e.message for e in at.exception]
-    return {"page": page + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""), "start_s": started, "cold_s": cold, "warm_s": warm, "queries_s": queries,
+    link = "&".join(f"{k}={v}" for k, v in (query or {}).items())
+    return {"page": page + (f"?{link}" if link else ""), "start_s": started, "cold_s": cold, "warm_s": warm,
+            "queries_s": queries,
             "error": errors[0][:200] if errors else "",
             "rss_mb": _mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)}
 
@@ -414,20 +415,19 @@ def run(directory: Path, repeat: int = 3, pages: list[str] | None = None, querie
             result["queries"].append({"label": label, "key": key, "query": name, "failed": str(e)[-500:]})
     result["rss_after_queries"] = rss_mb()
     every = page_files()
+    home = views.municipality_prefectures(database.query("entities_list"))
+    jobs = []
     for page in every if pages is None else [p for p in every if Path(p).stem in pages]:
+        jobs.append({"kind": "page", "page": page, "repeat": repeat})
+        if Path(page).stem == "compare" and home:  # and every municipality of one prefecture (issue #12's second case)
+            jobs.append({**jobs[-1], "query": {"etype": "municipality", "pref": home[0]}})
+    for job in jobs:
         if progress:
-            progress(f"page {page}")
+            progress(f"page {job['page']}" + (f" {job['query']}" if "query" in job else ""))
         try:
-            result["pages"].append(_spawn({"kind": "page", "page": page, "repeat": repeat}, env))
-        except RuntimeError as e:
-            result["pages"].append({"page": page, "failed": str(e)[-500:]})
-        if Path(page).stem == "compare":  # and every municipality of one prefecture (issue #12's second case)
-            home = views.municipality_prefectures(database.query("entities_list"))
-            if home:
-                if progress:
-                    progress(f"page {page} (municipalities of {home[0]})")
-                result["pages"].append(_spawn({"kind": "page", "page": page, "repeat": repeat,
-                                               "query": {"etype": "municipality", "pref": home[0]}}, env))
+            result["pages"].append(_spawn(job, env))
+        except RuntimeError as e:  # one page failing (or killed) still leaves the others' figures
+            result["pages"].append({"page": job["page"], "failed": str(e)[-500:]})
     result["rss_after_pages"] = rss_mb()
     result["rss"] = rss_mb()
     return result

@@ -190,8 +190,15 @@ def _statement(name: str, database: Database, cursor, bound: dict) -> tuple[str,
     source = verdicts.QUERY if verdicts.kept_params(bound, database.verdicts_signature(cursor)) else "evaluate"
     if name == "evaluate":
         return query_text(source), {k: bound.get(k) for k in _param_names(source)}
+    sql, names = over_evaluate_sql(name, source)
+    return sql, {k: bound.get(k) for k in names}
+
+
+def over_evaluate_sql(name: str, source: str = "evaluate") -> tuple[str, frozenset[str]]:
+    """A query over evaluate with `evaluated` as the rows of `source` (evaluate.sql, or the kept verdicts), and
+    the parameters the whole statement takes."""
     sql = f"WITH evaluated AS (\n{query_text(source)}\n)\nSELECT * FROM (\n{query_text(name)}\n)"
-    return sql, {k: bound.get(k) for k in _param_names(source) | _param_names(name)}
+    return sql, _param_names(source) | _param_names(name)
 
 
 RANGES = ("plans_from", "plans_to", "kpis_from", "kpis_to")
@@ -249,6 +256,12 @@ def _bind(name: str, params: dict) -> dict:
     return bound
 
 
+def statement(name: str, database: Database, cursor, **params) -> tuple[str, dict]:
+    """The SQL and bound parameters run() would execute for a named query (for a statement built around it:
+    CREATE TABLE … AS, a batched read)."""
+    return _statement(name, database, cursor, _bind(name, params))
+
+
 def run(name: str, database: Database, **params) -> pl.DataFrame:
     """Run the named query on a Database with parameters bound; unknown parameters are an error. A cursor per
     call: the app's script threads share one Database per data version. evaluate is answered from the verdicts
@@ -261,7 +274,7 @@ def run_over(name: str, database: Database, outer: str | None, **params) -> pl.D
     of every row (the データ page's list of kpi_ids) without carrying the rest."""
     cursor = database.cursor()
     try:
-        sql, bound = _statement(name, database, cursor, _bind(name, params))
+        sql, bound = statement(name, database, cursor, **params)
         if outer is not None:
             sql = f"WITH q AS (\n{sql}\n)\n{outer}"
         # execute, not .sql(): a relation's .pl() was 15 times slower on 1.8 M rows (76 s against 5 s)
@@ -275,7 +288,7 @@ def batches(name: str, database: Database, rows: int = 100_000, **params):
     every row without holding them all)."""
     cursor = database.cursor()
     try:
-        sql, bound = _statement(name, database, cursor, _bind(name, params))
+        sql, bound = statement(name, database, cursor, **params)
         reader = cursor.execute(sql, bound).fetch_record_batch(rows)
         for batch in reader:
             yield pl.from_arrow(batch)

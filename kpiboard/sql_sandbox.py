@@ -239,7 +239,7 @@ def _write_snapshot(database: db.Database, path: Path) -> None:
             # user_roles stays out: who may edit what (and their emails) is not for every viewer's SQL
             for name in [*(t for t in schema.TABLES if t not in PRIVATE_TABLES), "observation_history"]:
                 cur.execute(f'CREATE TABLE {alias}."{name}" AS FROM "{name}"')
-            sql, bound = db._statement("evaluate", database, cur, db._bind("evaluate", {}))
+            sql, bound = db.statement("evaluate", database, cur)
             cur.execute(f'CREATE TABLE {alias}."{STATUS_TABLE}" AS {sql}', bound)
         finally:
             cur.execute(f"DETACH {alias}")

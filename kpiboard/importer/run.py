@@ -36,33 +36,32 @@ def default_user() -> str:
         return os.environ.get("USER", "") or "unknown"
 
 
-# What the planner reads: entities, plans and sources whole; areas, KPIs and observations of the plans the sheets
-# name (SCOPED), so an import into one plan of the national data reads that plan, not 64 million values. The
+# What the planner reads: entities, plans and sources whole; areas, KPIs and observations only of the plans the
+# sheets name, so an import into one plan of the national data reads that plan, not 64 million values. The
 # other tables are only written for a new data directory, where they are empty.
 WHOLE = ("entities", "plans", "sources", "dataset")
-SCOPED = {"areas": "plan_id", "kpis": "plan_id", "observations": "kpi_id"}
 
 
 def _read_tables(directory: Path, version: str, drafts: dict) -> tuple[dict[str, pl.DataFrame], dict]:
     """(the tables the planner needs, the scopes of write_tables: {table: (column, the values read)})."""
     tables = store.read_tables(directory, WHOLE, version)
     named = [d.records[0].texts_of(_LOCATE) for d in drafts.values() if d.records]
-    plan_keys = {key(plan) for _, _, plan, _ in named if plan}
     written = {plan for _, _, plan, _ in named if plan}  # a plan may be named by its id too
+    plan_keys = {key(plan) for plan in written}
     plans = tables["plans"]
     plan_ids = {plan_id for plan_id, name in zip(plans["plan_id"], plans["name"])
                 if plan_id in written or key(name or "") in plan_keys}
     kpi_ids = [k for k, _, _, _ in named if k]
     if kpi_ids:  # a row naming its KPI by id: that KPI's plan
         plan_ids |= set(store.read_tables(directory, ["kpis"], version, {"kpis": ("kpi_id", kpi_ids)})["kpis"]["plan_id"])
-    plan_ids = sorted(plan_ids)
-    tables |= store.read_tables(directory, ["areas", "kpis"], version, {"areas": ("plan_id", plan_ids),
-                                                                        "kpis": ("plan_id", plan_ids)})
-    stored_kpis = tables["kpis"]["kpi_id"].to_list()
-    tables |= store.read_tables(directory, ["observations"], version, {"observations": ("kpi_id", stored_kpis)})
+    by_plan = ("plan_id", sorted(plan_ids))
+    scopes = {"areas": by_plan, "kpis": by_plan}
+    tables |= store.read_tables(directory, list(scopes), version, scopes)
+    scopes["observations"] = ("kpi_id", tables["kpis"]["kpi_id"].to_list())  # the values of the KPIs just read
+    tables |= store.read_tables(directory, ["observations"], version, scopes)
     for table in schema.TABLES:
         tables.setdefault(table, schema.empty_frame(table))
-    return tables, {"areas": ("plan_id", plan_ids), "kpis": ("plan_id", plan_ids), "observations": ("kpi_id", stored_kpis)}
+    return tables, scopes
 
 
 @contextmanager
