@@ -9,14 +9,14 @@ from pathlib import Path
 
 import polars as pl
 
-from . import db, store, tabular
+from . import comments, db, store, tabular
 from .settings import SETTINGS, SettingError
 
 EVALUATE_COLUMNS = [
     "entity", "plan", "area", "item_code", "kpi_id", "kpi_name", "unit", "direction", "kind",
     "baseline_value", "baseline_fy", "baseline_source", "target_value", "target_fy", "eval_fy", "actual_value",
     "expected_value", "progress_ratio", "achievement_rate", "status", "status_reason", "needs_attention",
-    "attention_rank", "source",
+    "attention_rank", "source", "comment",
 ]
 
 
@@ -41,8 +41,10 @@ def _cmd_build(args) -> int:
 
 
 def evaluate_frame(year=None, method="expected", entity=None, plan=None, directory=None, as_of=None):
+    """evaluate's rows with the evaluated year's 所見 (`comment`) and every kind (`commentary`), internal notes left out."""
     with db.Database(directory, as_of=as_of) as database:
-        return database.query("evaluate", eval_year=year, method=method, entity=entity, plan=plan)
+        evaluated = database.query("evaluate", eval_year=year, method=method, entity=entity, plan=plan)
+        return comments.attach(evaluated, database.query("kpi_comments", plan=plan, public_only=True))
 
 
 def fiscal_year_arg(text: str) -> int:
@@ -308,6 +310,31 @@ def _cmd_export(args) -> int:
     return 0
 
 
+def _add_publish_parser(sub) -> None:
+    """`publish --out DIR`: the open data package; the work is in kpiboard.publish."""
+    p = sub.add_parser("publish", help="公開用データ（表ごとの CSV・JSON と datapackage.json、CC BY 4.0）を書き出す")
+    p.add_argument("--out", required=True, metavar="DIR", help="出力先のフォルダ（まだないか空のフォルダ）")
+    p.set_defaults(func=_cmd_publish)
+
+
+def _cmd_publish(args) -> int:
+    from .publish import LICENSE, PublishError, publish
+
+    try:
+        done = publish(Path(args.out))
+    except PublishError as e:
+        print(f"エラー: {e}", file=sys.stderr)
+        return 2
+    except store.StoreError as e:
+        print(f"エラー: {e}", file=sys.stderr)
+        return 1
+    for name, rows in done["tables"].items():
+        print(f"{name}: {rows} 行")
+    print(f"公開用データ（{len(done['tables'])} 表、CSV・JSON・datapackage.json、{LICENSE['name']}）を "
+          f"{done['path']} に書き出しました")
+    return 0
+
+
 def _add_bench_parser(sub) -> None:
     """`bench [--data DIR]` (issue #12): cold/warm times of the pages and key queries; the work is in kpiboard.bench."""
     p = sub.add_parser("bench", help="主なクエリと各ページの速度（cold・warm・素の DuckDB との比）とピークメモリを測る")
@@ -369,6 +396,7 @@ def main(argv: list[str] | None = None) -> int:
     _add_import_parser(sub)
     _add_export_parser(sub)
     _add_series_parser(sub)
+    _add_publish_parser(sub)
     _add_bench_parser(sub)
 
     args = parser.parse_args(argv)

@@ -81,6 +81,12 @@ def date_ja(text: str | None) -> str:
     return text or ""
 
 
+def jst_time(column) -> pl.Expr:
+    """An ISO UTC time text (2026-12-04T09:30:00Z) as Japan's clock reads it: 2026-12-04 18:30."""
+    return (_expr(column).str.to_datetime("%Y-%m-%dT%H:%M:%SZ", time_zone="UTC", strict=False)
+            .dt.convert_time_zone("Asia/Tokyo").dt.strftime("%Y-%m-%d %H:%M").fill_null(""))
+
+
 def _era(y: pl.Expr) -> pl.Expr:
     """The era part of a fiscal year: 2024 → 'R6', 2019 → 'R元', 1995 → 'H7', 1980 → 'S55'."""
     return (pl.when(y == 2019).then(pl.lit("R元"))

@@ -128,6 +128,14 @@ TABLES: dict[str, dict] = {
                     "source": S, "source_id": S, "source_place": S},
         "sort_by": [],
     },
+    "kpi_comments": {
+        # The department's own words on a KPI's year (所見, 要因分析, 今後の方向性, メモ), one row per KPI × year ×
+        # kind; the latest text wins and earlier ones stay in the store's snapshots. `internal` rows are never
+        # published (open data) nor printed in handouts.
+        "columns": {"kpi_id": S, "fiscal_year": I, "kind": S, "text": S, "internal": B, "author": S,
+                    "written_at": S},
+        "sort_by": ["kpi_id", "fiscal_year", "kind"],
+    },
     "user_roles": {
         # Who may do what when login ([auth]) is configured: role viewer/editor/admin; an editor's entity_id
         # rows are the entities they may import, edit and comment for ("*" = all). Managed on 権限管理.

@@ -62,7 +62,7 @@ SPARE_WORKERS = 1
 STATUS_TABLE = "kpi_status"
 
 
-PRIVATE_TABLES = ("user_roles",)
+PRIVATE_TABLES = ("user_roles", "kpi_comments")  # emails; internal commentary
 
 TABLE_LABELS = {
     STATUS_TABLE: "KPIごとの進捗判定（期待値方式、各KPIの最新の実績年度）— アプリの判定と同じルールの結果",

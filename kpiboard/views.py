@@ -21,7 +21,7 @@ from typing import Callable
 import pandas as pd
 import polars as pl
 
-from . import citations, comparison, schema, search, status, trajectory, tree
+from . import citations, comments, comparison, schema, search, status, trajectory, tree
 from . import format as fmt
 from .parsing import format_value
 from .charts.initiatives import budget_segments
@@ -309,6 +309,36 @@ def history_table(history: pl.DataFrame, western: bool = False) -> pl.DataFrame:
         fmt.fiscal_year("fiscal_year", western).alias("年度"),
         pl.col("old_original_text").alias("変更前"), pl.col("new_original_text").alias("変更後"),
         pl.col("file_name").alias("ファイル"), pl.col("user_name").alias("取込者"))
+
+
+def comment_years(kpi: dict, observations: pl.DataFrame, written: pl.DataFrame) -> list[int]:
+    """The fiscal years a KPI's commentary can be written for, newest first: the evaluated year, years with a
+    figure or a comment, and the plan period up to the current fiscal year."""
+    years = set(observations["fiscal_year"].drop_nulls().to_list()) | set(written["fiscal_year"].drop_nulls().to_list())
+    if kpi.get("eval_fy") is not None:
+        years.add(kpi["eval_fy"])
+    today = datetime.date.today()
+    current_fy = today.year if today.month >= 4 else today.year - 1
+    start = min(years) if years else current_fy
+    years |= set(range(start, current_fy + 1))
+    return sorted((y for y in years if y <= max(current_fy, kpi.get("eval_fy") or current_fy)), reverse=True)
+
+
+def comment_table(written: pl.DataFrame, western: bool = False) -> pl.DataFrame:
+    """A KPI's commentary, newest year first: 年度, 種類, 内容, 記入者, 記入日時, and whether it is internal."""
+    return written.select(
+        fmt.fiscal_year("fiscal_year", western).alias("年度"),
+        pl.col("kind").replace_strict(comments.KINDS, default=pl.col("kind")).alias("種類"),
+        pl.col("text").alias("内容"),
+        pl.when(pl.col("internal").fill_null(False)).then(pl.lit("内部メモ")).otherwise(pl.lit("公開")).alias("区分"),
+        pl.col("author").alias("記入者"),
+        fmt.jst_time("written_at").alias("記入日時"))
+
+
+def attention_commentary(attention: pl.DataFrame, written: pl.DataFrame) -> dict[str, str]:
+    """概要's cards: kpi_id → the department's words on that KPI's evaluated year (every kind, labelled)."""
+    joined = comments.attach(attention.select("kpi_id", "eval_fy"), written)
+    return {k: c for k, c in zip(joined["kpi_id"], joined["commentary"]) if c}
 
 
 # ---------------------------------------------------------------------------------------------

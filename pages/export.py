@@ -1,7 +1,7 @@
 """出力 — 会議資料（スライド・配布資料・Webページ・データ・グラフ画像）を作る"""
 import streamlit as st
 
-from kpiboard import export, status, ui
+from kpiboard import export, publish, status, store, ui, views
 from kpiboard.format import md as fmt_md
 from kpiboard.export import browser, figures, png
 
@@ -83,3 +83,30 @@ if has_browser:
 else:
     st.caption("PNG で保存するには Chromium が必要です。")
 ui.source_caption(f"{report.plan}（{report.entity}）— 各指標の出典はグラフ下、全出典は資料の最終ページ／xlsx の「出典」シート")
+
+st.subheader("オープンデータ（CSV・JSON・datapackage.json）")
+st.caption("公開している表（計画・KPI・値・施策・出典と進捗判定 `kpi_status`）を、表ごとの CSV（UTF-8 BOM 付き）と JSON、"
+           "列の意味・型・出典・利用条件を記した `datapackage.json`（Frictionless Data）にまとめた zip です。"
+           f"利用条件: {publish.LICENSE['title']}。表示する時点によらず最新のデータから作ります"
+           "（コマンドラインでは `python -m kpiboard publish --out DIR`）。")
+open_dir = str(ui.data_directory())
+newest = store.data_version(open_dir)  # the package is of the newest data: its cache key
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def open_data_rows(directory, version):
+    return publish.package_rows(directory, version)
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def open_data_zip(directory, version):
+    return publish.package_zip(directory, version)
+
+
+if open_data_rows(open_dir, newest) > views.DOWNLOAD_BUTTON_ROWS:  # a zip that large is not built in memory
+    st.info(f"観測値が {views.DOWNLOAD_BUTTON_ROWS:,} 件を超えるため、この画面では作れません。"
+            "python -m kpiboard publish --out DIR で書き出してください。")
+else:  # built when clicked (not on every run of the page), once per data version
+    st.download_button("オープンデータ（zip）", data=lambda: open_data_zip(open_dir, newest),
+                       file_name=f"{publish.PACKAGE_NAME}-v{newest}.zip", mime="application/zip",
+                       key="export_open_data", icon=":material/download:", on_click="ignore")

@@ -109,8 +109,13 @@ with detail_area:
                                            expected=ui.expected_path(kpi), title="推移と見通し")
             ui.chart(fig, key="indicator_trajectory")
 
-    tabs = st.tabs(["背景・考え方", "値の原文と注記", "参考値", "関連する施策", "同じ指標の KPI", "変更履歴"])
+    tabs = st.tabs(["所見・今後の方向性", "背景・考え方", "値の原文と注記", "参考値", "関連する施策", "同じ指標の KPI",
+                    "変更履歴"])
     with tabs[0]:
+        written = ui.run("kpi_comments", kpi_id=selected)
+        years = views.comment_years(kpi, observations, written)
+        ui.comment_editor(kpi, years, written)
+    with tabs[1]:
         shown = False
         for title, text in (("KPI の記述", detail["statement"]), ("背景・考え方", detail["background"]),
                             ("施策・取組", detail["measure"]), ("分野（戦略の柱）の方向", detail["area_statement"]),
@@ -133,17 +138,17 @@ with detail_area:
         ui.show_table(table(rows), source)
         return True
 
-    with tabs[1]:
+    with tabs[2]:
         detail_table("kpi_observations", "この KPI には基準値・目標値・実績値が記録されていません。",
                      lambda rows: views.observation_table(rows, western), "各行の「出典」列（原文はそのまま、数値は読み取った値）")
-    with tabs[2]:
+    with tabs[3]:
         detail_table("kpi_references", "参考値（全国平均・順位など）の記録はありません。",
                      lambda rows: views.reference_table(rows, western), "各行の「出典」列")
-    with tabs[3]:
+    with tabs[4]:
         if detail_table("kpi_initiatives", "この KPI に対応付けられた施策はありません。", views.kpi_initiative_table,
                         "各行の「出典」列"):
             st.page_link("pages/initiatives.py", label="施策・予算で見る", icon=":material/account_tree:")
-    with tabs[4]:
+    with tabs[5]:
         same = ui.run("same_indicator", kpi_id=selected)
         if same.is_empty():
             st.info("同じ指標を測る KPI は他にありません。")
@@ -153,6 +158,6 @@ with detail_area:
             ui.show_table(same_kpis, "各 KPI の指標名と項目（同じ指標を測る KPI として当方が対応付けたもの）")
             st.page_link("pages/compare.py", label="比較で並べて見る", icon=":material/compare_arrows:",
                          query_params=ui.link_params(ind=kpi["indicator_id"]))
-    with tabs[5]:
+    with tabs[6]:
         detail_table("kpi_history", "データ取込による値の変更はありません。", lambda rows: views.history_table(rows, western),
                      "観測値の変更履歴（observation_history）")

@@ -71,6 +71,7 @@ with left:
 with right:
     st.subheader("まず確認したい KPI")
     attention = views.attention(rows, limit=5)
+    commentary = views.attention_commentary(attention, ui.run("kpi_comments", plan=plan["plan_id"]))
     if attention.is_empty():
         reason_counts = views.unjudged_reasons(rows)
         if reason_counts is not None:
@@ -84,6 +85,8 @@ with right:
             st.markdown(f"**{fmt.md(r['kpi_name'])}**")
             st.caption(fmt.md(f"{r['area'] or ''} {r['item_code'] or ''}｜実績 {ui.value_text(r['actual_value'], r['unit'], r['eval_fy'])}"
                               f"／期待値 {ui.approx_text(r['expected_value'], r['unit'])}／進捗率 {ui.ratio_text(r['progress_ratio'])}"))
+            if r["kpi_id"] in commentary:
+                st.text(commentary[r["kpi_id"]])  # the department's own words, never read as Markdown
             if not ui.presenting():
                 st.button("詳しく見る", key=f"open_{r['kpi_id']}", on_click=ui.open_kpi, args=(r["kpi_id"],),
                           icon=":material/query_stats:", type="tertiary")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .. import citations, db, status, store, trajectory, views
+from .. import citations, comments, db, status, store, trajectory, views
 from ..settings import SettingError
 from .report import NO_AREA, AreaSection, ExportError, Report
 
@@ -52,6 +52,8 @@ def build_report(plan: str, entity: str | None = None, year: int | None = None, 
         # The charts' expected paths: the same rule at every year of each KPI's line (evaluate.sql).
         paths = trajectory.expected_paths(evaluated.iter_rows(named=True),
                                           lambda years: database.query("evaluate", eval_years=years, **rule))
+        # the department's words on each KPI's evaluated year, those marked internal left out of handouts
+        evaluated = comments.attach(evaluated, database.query("kpi_comments", plan=p["plan_id"], public_only=True))
         observations = database.query("report_observations", plan=p["plan_id"])
         plan_rows = database.query("report_plan", plan=p["plan_id"])
         dataset = database.query("dataset_info")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html as _html
 
+import polars as pl
 from plotly.offline import get_plotlyjs
 
 from .. import status
@@ -44,6 +45,7 @@ th, td { border: 1px solid #c8d1dc; padding: 4px 6px; vertical-align: middle; }
 td.num { text-align: right; white-space: nowrap; }
 td.code, td.st { text-align: center; white-space: nowrap; }
 td.st { font-weight: bold; }
+td.memo { white-space: pre-wrap; }
 .fy { display: block; color: #555f6b; font-size: 11px; }
 .note, .source { color: #555f6b; font-size: 12px; }
 .statement { color: #374151; font-size: 13px; margin: 0 0 6px; }
@@ -205,6 +207,16 @@ def document(report: Report, *, for_print: bool = False) -> tuple[str, int]:
             rest = "、".join(kpi_label(x) for x in att.slice(ATTENTION_LIMIT).iter_rows(named=True))
             parts.append(f"<p>ほか {att.height - ATTENTION_LIMIT} 件: {esc(rest)}</p>")
     parts.append("</section>")
+
+    # the department's words (not those marked internal), for every KPI that has them
+    if "commentary" in r.evaluated.columns and (written := r.evaluated.filter(pl.col("commentary") != "")).height:
+        parts.append('<section id="commentary"><h2>担当課の所見・今後の方向性</h2><table class="comments"><thead><tr>'
+                     "<th>指標名</th><th>判定</th><th>所見・要因分析・今後の方向性</th></tr></thead><tbody>")
+        for row in written.iter_rows(named=True):
+            parts.append(f"<tr><td>{esc(kpi_label(row))}<span class=\"fy\">{esc(r.fy(row['eval_fy']))}</span></td>"
+                         f'<td class="st" style="{_status_style(row["status"])}">{esc(status.label(row["status"]))}</td>'
+                         f'<td class="memo">{esc(row["commentary"])}</td></tr>')
+        parts.append("</tbody></table></section>")
 
     # method and sources
     parts.append(f'<section id="method" class="{"page" if for_print else ""}"><h2>判定方法・判定基準・出典</h2>')

@@ -114,7 +114,7 @@ class Deck:
         props.author = "KPI board"
         self.footers: list[tuple] = []
 
-    def slide(self, title: str | None, sources: list[str] | str):
+    def slide(self, title: str | None, sources: list[str] | str, commentary: str = ""):
         layout = self.prs.slide_layouts[5 if title is not None else 6]
         slide = self.prs.slides.add_slide(layout)
         if title is not None:
@@ -124,20 +124,20 @@ class Deck:
             line = slide.shapes.add_connector(1, MARGIN, Inches(1.08), W - MARGIN, Inches(1.08))
             line.line.color.rgb = ACCENT
             line.line.width = Pt(2)
-        self.footers.append((slide, sources))
+        self.footers.append((slide, sources, commentary))
         return slide
 
     def finish(self) -> bytes:
         """Footers last: they carry 'n / N' and the sources of each slide's figures."""
         r = self.report
         total = len(self.footers)
-        for n, (slide, sources) in enumerate(self.footers, start=1):
+        for n, (slide, sources, commentary) in enumerate(self.footers, start=1):
             src = sources if isinstance(sources, str) else r.compact_sources(sources, 190)
             # The presenter's notes: every source of the slide in full, and how the verdicts were made.
             listed = sources if isinstance(sources, str) else "\n".join(f"・{x}" for x in sources) or "―"
             slide.notes_slide.notes_text_frame.text = (
                 f"出典:\n{listed}\n\n判定方式: {r.method_label}（評価年度: {r.eval_year_label}）\n{r.method_text}\n"
-                f"判定基準: {r.bands_text}")
+                f"判定基準: {r.bands_text}" + (f"\n\n担当課の所見など:\n{commentary}" if commentary else ""))
             meta = f"判定: {r.method_label}（{r.eval_year_label}）｜データ時点: {r.data_as_of or '―'}"
             if r.synthetic:
                 meta = "合成データ（架空の数値）｜" + meta
@@ -334,7 +334,8 @@ def _area_slides(deck: Deck, progress: Progress | None, done: float, share: floa
         for c, chunk in enumerate(chunks):
             part = f"（{c + 1}/{len(chunks)}）" if len(chunks) > 1 else ""
             sub = area.rows.slice(c * ROWS_PER_SLIDE, ROWS_PER_SLIDE)
-            s = deck.slide(f"分野 {i}/{len(r.areas)}　{area.name}{part}", r.sources_of(sub, [area.source]))
+            s = deck.slide(f"分野 {i}/{len(r.areas)}　{area.name}{part}", r.sources_of(sub, [area.source]),
+                           _commentary(sub))
             top = Inches(1.25)
             if area.statement:
                 statement = area.statement.replace("\n", " ")
@@ -401,7 +402,8 @@ def _attention_slides(deck: Deck, progress: Progress | None, done: float, share:
     for i, row in enumerate(shown.iter_rows(named=True), start=1):
         if progress:
             progress(done + share * (i - 1) / shown.height, f"要注意の指標: {kpi_label(row, 30)}")
-        s = deck.slide(f"要注意 {i}/{att.height}　{kpi_label(row, 40)}", r.sources_of(shown.slice(i - 1, 1)))
+        s = deck.slide(f"要注意 {i}/{att.height}　{kpi_label(row, 40)}", r.sources_of(shown.slice(i - 1, 1)),
+                       _commentary(shown.slice(i - 1, 1)))
         unit = row.get("unit") or ""
         facts = [
             ("分野", row["area"] or "―"),
@@ -441,6 +443,49 @@ def _attention_slides(deck: Deck, progress: Progress | None, done: float, share:
         text_box(s, MARGIN, Inches(1.4), W - 2 * MARGIN, Inches(4.5),
                  [(f"ほか {att.height - shown.height} 件（一覧は xlsx / CSV の判定結果にあります）", 18, True, INK),
                   (names[:900], 14, False, MUTED)])
+
+
+def _commentary(rows: pl.DataFrame) -> str:
+    """The department's words on these KPIs' evaluated year (handouts carry only those not marked internal)."""
+    if "commentary" not in rows.columns:
+        return ""
+    return "\n".join(f"・{kpi_label(x)}\n{x['commentary']}" for x in rows.iter_rows(named=True) if x["commentary"])
+
+
+def _commentary_slides(deck: Deck) -> None:
+    """所見・今後の方向性: every KPI with commentary, a 14 pt table continued over slides (nothing shrunk)."""
+    r = deck.report
+    if "commentary" not in r.evaluated.columns:
+        return
+    rows = r.evaluated.filter(pl.col("commentary") != "")
+    if rows.is_empty():
+        return
+    per_slide = 3  # a 所見 runs to several lines at 14 pt
+    chunks = [rows.slice(k, per_slide) for k in range(0, rows.height, per_slide)]
+    for c, chunk in enumerate(chunks):
+        part = f"（{c + 1}/{len(chunks)}）" if len(chunks) > 1 else ""
+        s = deck.slide(f"担当課の所見・今後の方向性{part}", r.sources_of(chunk), _commentary(chunk))
+        shape = s.shapes.add_table(chunk.height + 1, 3, MARGIN, Inches(1.3), W - 2 * MARGIN, Inches(0.5 * (chunk.height + 1)))
+        table = shape.table
+        table.horz_banding = False
+        widths = (3.2, 1.3, W / Inches(1) - 2 * MARGIN / Inches(1) - 4.5)
+        for k, w in enumerate(widths):
+            table.columns[k].width = Inches(w)
+        for k, name in enumerate(("指標", "判定", "所見・要因分析・今後の方向性")):
+            cell = table.cell(0, k)
+            cell.fill.solid()
+            cell.fill.fore_color.rgb = HEADER_FILL
+            fill_text(cell.text_frame, [(name, TABLE_FONT, True, INK)], anchor=MSO_ANCHOR.MIDDLE)
+        for i, row in enumerate(chunk.iter_rows(named=True), start=1):
+            bg = status.style(row["status"]).color
+            texts = [(kpi_label(row), INK, RGBColor(0xFF, 0xFF, 0xFF)), (status.label(row["status"]), _on(bg), _hex(bg)),
+                     (row["commentary"], INK, RGBColor(0xFF, 0xFF, 0xFF))]
+            for k, (text, color, fill) in enumerate(texts):
+                cell = table.cell(i, k)
+                cell.fill.solid()
+                cell.fill.fore_color.rgb = fill
+                fill_text(cell.text_frame, [(line, TABLE_FONT, k == 1, color) for line in text.split("\n")],
+                          anchor=MSO_ANCHOR.TOP)
 
 
 def _closing_slide(deck: Deck) -> None:
@@ -488,6 +533,7 @@ def render(report: Report, progress: Progress | None = None) -> bytes:
     _summary_slide(deck)
     _area_slides(deck, step, 0.05, 0.5)
     _attention_slides(deck, step, 0.55, 0.4)
+    _commentary_slides(deck)
     _closing_slide(deck)
     step(0.97, "保存中")
     return deck.finish()

@@ -230,6 +230,7 @@ def status_rows(report: Report, rows: pl.DataFrame) -> list[dict]:
             "実績年度": report.fy(r["eval_fy"]) if r["actual_value"] is not None else "",
             "達成率": rate_text(r["achievement_rate"]),
             "判定": status.label(r["status"]),
+            "所見": r.get("commentary") or "",
             "status": r["status"],
             "source": r.get("source") or "",
         })

@@ -1,6 +1,7 @@
 """The A3 landscape 進捗管理表: one table per plan, the layout 議会・審議会 papers use — 分野, 施策, KPI, 基準値,
 目標値, 実績値, 達成率, 判定, 所見 — printed by headless Chromium with the same embedded TrueType font as the
-handout (no Type 3 glyphs). The 所見 column is left for the department's words (written by hand or in Excel)."""
+handout (no Type 3 glyphs). The 所見 column carries the department's words written on 指標 (those not marked
+internal); where there are none it is left blank for writing by hand."""
 from __future__ import annotations
 
 from .. import status
@@ -24,7 +25,7 @@ th { background: #DDEBF7; font-weight: normal; }
 th, td { border: 0.6pt solid #8a97a8; padding: 1.2mm 1.5mm; vertical-align: top; overflow-wrap: anywhere; }
 td.num { text-align: right; white-space: nowrap; }
 td.st { text-align: center; white-space: nowrap; }
-td.memo { background: #fff; }
+td.memo { background: #fff; white-space: pre-wrap; font-size: 8.5pt; }
 .fy { display: block; color: #555f6b; font-size: 8pt; }
 .src { font-size: 7.5pt; color: #555f6b; }
 .method { font-size: 8.5pt; color: #374151; margin-top: 3mm; }
@@ -48,7 +49,7 @@ def document(report: Report) -> str:
                 + num(row["実績値"], row["実績年度"]) + f'<td class="num">{esc(row["達成率"])}</td>'
                 f'<td class="st" style="background:{status.style(row["status"]).color};'
                 f'color:{status.text_color(row["status"])}">{esc(row["判定"])}</td>'
-                f'<td class="memo"></td><td class="src">{esc(split_source(row["source"], r.source_heads)[1] or row["source"])}</td></tr>')
+                f'<td class="memo">{esc(row["所見"])}</td><td class="src">{esc(split_source(row["source"], r.source_heads)[1] or row["source"])}</td></tr>')
     if not rows:
         rows.append(f'<tr><td colspan="{len(COLUMNS)}">この計画には指標が登録されていません。</td></tr>')
     meta = (f"{r.entity}｜評価年度: {r.eval_year_label}｜判定方式: {r.method_label}｜作成日: {r.made_on_label}｜"

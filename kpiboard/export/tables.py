@@ -13,6 +13,7 @@ EVALUATED_COLUMNS = {
     "unit": "単位", "direction": "方向", "baseline_value": "基準値", "baseline_fy": "基準年度",
     "target_value": "目標値", "target_fy": "目標年度", "eval_fy": "評価年度", "actual_value": "実績値",
     "expected_value": "期待値", "progress_ratio": "進捗率", "achievement_rate": "達成率", "status": "判定",
+    "commentary": "所見など",
 }
 
 
