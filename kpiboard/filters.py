@@ -15,6 +15,7 @@ from .settings import SETTINGS
 
 ALL = "all"  # plan=all: every plan (pages that can show them all)
 METHODS = ("expected", "abnf")
+SCREENS = ("1080", "720")
 _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 
 
@@ -26,6 +27,7 @@ class Filters:
     method: str = "expected"
     western_years: bool = False
     present: bool = False
+    screen: str = "1080"  # 発表モード's projector: "1080" (1920×1080) or "720" (1280×720)
     band_on_track: float = SETTINGS.default("band_on_track")
     band_mostly: float = SETTINGS.default("band_mostly")
     band_slightly: float = SETTINGS.default("band_slightly")
@@ -101,6 +103,8 @@ def _read(key: str, raw: str, labels: Mapping[str, Mapping[str, str]], method_la
             return date.fromisoformat(raw).isoformat()
         except ValueError:
             return _UNREADABLE
+    if key == "screen":
+        return raw if raw in SCREENS else _UNREADABLE
     if key in ("western_years", "present"):
         low = raw.lower()
         return True if low in _TRUE else False if low in _FALSE else _UNREADABLE

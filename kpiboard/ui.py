@@ -468,15 +468,28 @@ def chart(fig: go.Figure, *, key: str | None = None) -> None:
 
 PRESENT_TEXT_PX = 18  # the smallest chart text on a projector (1920×1080 or 1280×720, read from the back)
 PRESENT_SOURCE_CHARS = 90
-PRESENT_MAX_HEIGHT = 1000  # a 1920×1080 screen: a long ranking is squeezed rather than cut by the fold
+# The projector's screen → the tallest chart that fits under the browser's chrome: a long ranking is squeezed
+# rather than cut by the fold (Plotly thins crowded category labels instead of shrinking them)
+PRESENT_SCREENS = {"1080": "1920×1080", "720": "1280×720"}
+PRESENT_MAX_HEIGHTS = {"1080": 1000, "720": 660}
+SCREEN = "screen"
 PRESENT_NOWRAP_CHARS = 12  # table cells this short stay on one line when presenting
+
+
+def screen_picker() -> None:
+    """発表モード's 投影する画面 (URL ?screen=720): charts are sized to fit that screen's height at the same type."""
+    st.session_state[SCREEN] = filters().screen
+    st.segmented_control("投影する画面", list(PRESENT_SCREENS), format_func=PRESENT_SCREENS.get, key=SCREEN,
+                         label_visibility="collapsed", required=True,
+                         on_change=lambda: hold(screen=st.session_state[SCREEN] or filters().screen))
 
 
 def present(fig: go.Figure) -> None:
     """A figure for the projector: every text at least PRESENT_TEXT_PX (ticks, legend, annotations, labels
     on bars), the title larger, one screen high."""
     base = max(fig.layout.font.size or 14, PRESENT_TEXT_PX) + 2
-    fig.update_layout(font={"size": base}, height=min(max(fig.layout.height or 0, 700), PRESENT_MAX_HEIGHT),
+    tallest = PRESENT_MAX_HEIGHTS[filters().screen]
+    fig.update_layout(font={"size": base}, height=min(max(fig.layout.height or 0, min(700, tallest)), tallest),
                       title={"font": {"size": base + 10}}, legend={"font": {"size": base}},
                       hoverlabel={"font": {"size": base}})
     fig.update_xaxes(tickfont={"size": base}, title_font={"size": base})
@@ -704,3 +717,58 @@ def set_url_param(key: str, value: str | None) -> None:
             st.query_params[key] = value
     elif key in st.query_params:
         del st.query_params[key]
+
+
+# ---------------------------------------------------------------------------------------------
+# Commentary (所見 …) on 指標
+
+def comment_editor(kpi: dict, years: list[int], written: pl.DataFrame) -> None:
+    """A KPI's commentary by year, and for whoever may edit its entity a form to write one year's 所見, 要因分析,
+    今後の方向性 and メモ (one store transaction per save, recorded with its author)."""
+    from . import auth, comments, views  # late: auth reads roles through this module
+
+    if written.is_empty():
+        st.info("まだ所見などの記入はありません。")
+    else:
+        show_table(views.comment_table(written, western_years()), "担当課の記入（記入者・日時は変更履歴にも残ります）")
+    if presenting():
+        return
+    user = auth.current_user()
+    if not user.can_edit(kpi.get("entity_id")):
+        st.caption("所見を記入できるのは、この自治体・圏域の編集権限がある人です。")
+        return
+    if filters().as_of:
+        st.caption("過去の時点を表示しているあいだは記入できません（サイドバーの「表示する時点」を空にしてください）。")
+        return
+    labels = {str(y): fy(y) for y in years}
+    default = str(kpi["eval_fy"]) if kpi.get("eval_fy") is not None and str(kpi["eval_fy"]) in labels else next(iter(labels))
+    chosen = st.selectbox("記入する年度", list(labels), format_func=labels.get, index=list(labels).index(default),
+                          key=f"comment_year_{kpi['kpi_id']}")
+    year = int(chosen)
+    current = {r["kind"]: r for r in written.filter(pl.col("fiscal_year") == year).iter_rows(named=True)}
+    form_key = f"comment_{kpi['kpi_id']}_{year}"
+    with st.form(form_key, border=True):
+        texts = {kind: st.text_area(label, value=(current.get(kind) or {}).get("text") or "", key=f"{form_key}_{kind}",
+                                    max_chars=comments.MAX_CHARS, height=90 if kind != "finding" else 120)
+                 for kind, label in comments.KINDS.items()}
+        internal = st.checkbox("内部メモ（配布資料・公開データに載せない）",
+                               value=any(bool(r.get("internal")) for r in current.values()), key=f"{form_key}_internal")
+        author = user.recorded_as
+        if not auth.auth_configured():
+            author = st.text_input("記入者名（変更履歴に残ります）", key="comment_author",
+                                   placeholder=auth.LOCAL_USER).strip() or auth.LOCAL_USER
+        saved = st.form_submit_button("保存する", type="primary", icon=":material/save:")
+    if saved:
+        shown = {kind: (r.get("text") or "") for kind, r in current.items()}
+        try:
+            with st.spinner("保存しています…"):
+                comments.save(data_directory(), kpi["kpi_id"], year, texts, internal=internal, author=author,
+                              kpi_name=kpi.get("kpi_name") or "", expected=shown)
+        except comments.CommentError as e:
+            st.error(str(e), icon=":material/error:")
+            return
+        except store.StoreError as e:
+            st.error(f"保存できませんでした: {e}", icon=":material/error:")
+            return
+        st.toast(f"{fy(year)}の所見などを保存しました", icon=":material/check_circle:")
+        st.rerun()
