@@ -40,6 +40,8 @@ PAGES = {
         st.Page("pages/sql.py", title="SQL", icon=":material/terminal:", url_path="sql"),
         st.Page("pages/import_data.py", title="データ取込", icon=":material/upload_file:", url_path="import",
                 visibility=_shown(USER.may_edit_some)),
+        st.Page("pages/enter_actuals.py", title="実績入力", icon=":material/edit_note:", url_path="enter",
+                visibility=_shown(USER.may_edit_some)),
         st.Page("pages/export.py", title="出力", icon=":material/download:", url_path="export"),
         # Roles matter only with login; without [auth] the page is there by URL for preparing them.
         st.Page("pages/roles.py", title="権限管理", icon=":material/admin_panel_settings:", url_path="roles",
@@ -145,8 +147,11 @@ with st.sidebar:
 st.html(UPLOADER_CSS)
 if ui.presenting():
     st.html(PRESENTATION_CSS)
-    with st.container(horizontal=True, horizontal_alignment="right"):
-        st.button("✕ 発表モードを終了", key="leave_presentation", on_click=_leave_presentation, type="secondary")
+    with st.container(horizontal=True, horizontal_alignment="right", vertical_alignment="center"):
+        # The projector's screen (URL ?screen=720): charts are sized to fit its height at the same large type
+        ui.screen_picker()
+        st.button("発表モードを終了", key="leave_presentation", on_click=_leave_presentation, type="secondary",
+                  icon=":material/close:")
 
 try:
     with ui.page_slot():

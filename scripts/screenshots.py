@@ -30,6 +30,23 @@ class Shot:
     mode: str
     path: Path
     exception: str = ""
+    english: tuple[str, ...] = ()  # Streamlit's own English words left on the page (see ENGLISH)
+
+
+# Words of Streamlit's own UI that must not reach a Japanese page (a placeholder, an empty cell, the uploader,
+# the main menu, the status widget); matched as whole words in the page's drawn text.
+ENGLISH = re.compile(r"\b(Choose an option|None|Drag and drop|Browse files|Upload|Print|Record( a)? screen|About|"
+                     r"Settings|Stop|Rerun|Running|Deploy|Clear caches?|Page not found)\b")
+
+
+def english_words(page) -> tuple[str, ...]:
+    """Streamlit's English words drawn on the page (not hidden: font-size 0 replaced by Japanese is hidden)."""
+    texts = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stApp"] *')]
+        .filter(e => !e.children.length && e.textContent.trim() && parseFloat(getComputedStyle(e).fontSize) > 0
+                     && e.offsetParent !== null && !e.closest('.material-symbols-rounded, [data-testid="stIconMaterial"]'))
+        .map(e => e.textContent)
+        .concat([...document.querySelectorAll('[data-testid="stApp"] [placeholder]')].map(e => e.placeholder))""")
+    return tuple(sorted({m.group(0) for t in texts for m in ENGLISH.finditer(t)}))
 
 
 def registered_pages() -> list[dict]:
@@ -90,7 +107,7 @@ def _shoot(page, url: str, out_dir: Path, only, query: str, width: int, height: 
             exception = errors.first.inner_text()[:300] if errors.count() else ""
             name = p["url_path"] + ("-present" if mode == "present" else "") + ".png"
             page.screenshot(path=str(out_dir / name), full_page=True)
-            shots.append(Shot(p["url_path"], mode, out_dir / name, exception))
+            shots.append(Shot(p["url_path"], mode, out_dir / name, exception, english_words(page)))
     return shots
 
 
@@ -108,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
                              width=args.width, height=args.height)
     failed = 0
     for s in shots:
-        print(f"{s.path}  {'例外: ' + s.exception if s.exception else 'OK'}")
+        print(f"{s.path}  {'例外: ' + s.exception if s.exception else 'OK'}" + (f"  英語: {', '.join(s.english)}" if s.english else ""))
         failed += bool(s.exception)
     return 1 if failed else 0
 

@@ -221,3 +221,5 @@ def test_screenshot_script_covers_every_page_in_both_modes(tmp_path, page):
         assert shot.path.stat().st_size > 10_000, shot.path
         assert shot.path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert not shot.exception, f"{shot.path.name}: {shot.exception}"
+    # no 「Choose an option」, 「None」, 「Drag and drop」 or English menu label on any page, in either mode
+    assert {s.path.name: s.english for s in shots if s.english} == {}

@@ -24,7 +24,7 @@ def first_requests(pages: list[str]) -> dict:
 def test_eight_first_requests_at_once_show_no_error():
     """Eight different pages at once (without the fix: an error in every one of 6 fresh servers; with it: 0 of 6).
     /import is the next test's (its URL is not its file's name: what a pages-folder app would look up)."""
-    s = first_requests([p for p in load.app_pages().values() if p not in ("import", "overview", "roles")])
+    s = first_requests([p for p in load.app_pages().values() if p not in ("import", "overview", "roles")][:8])
     assert s["page_runs"] == 8 and not s["report"].session_errors, s["first_errors"]
     assert s["errors"] == 0, s["first_errors"]
     assert s["tracebacks"] == 0  # in the frames and in the server's log

@@ -51,6 +51,7 @@ td.memo { white-space: pre-wrap; }
 .statement { color: #374151; font-size: 13px; margin: 0 0 6px; }
 .chart { margin: 8px 0 4px; }
 .facts td { white-space: normal; text-align: center; }
+.facts td.st { white-space: nowrap; }  /* a status word on one line, as in every other table */
 nav { font-size: 13px; margin: 12px 0; } nav a { margin-right: 12px; color: #005A9C; }
 ul.sources { font-size: 12px; padding-left: 1.2em; }
 """
