@@ -372,14 +372,14 @@ def store_history_table(history: pl.DataFrame) -> pl.DataFrame:
 
 def import_problems(result) -> tuple[dict[tuple, str], dict[tuple, list[str]]]:
     """(file, sheet, row, column) → "error" or "warning" (an error outranks a warning), and
-    (file, sheet, row) → the row's messages marked ✕ / △: what the preview colours and lists."""
+    (file, sheet, row) → the row's messages marked × / △ (glyphs every Japanese font has): what the preview colours and lists."""
     levels: dict[tuple, str] = {}
     messages: dict[tuple, list[str]] = {}
     for level, issues in (("error", result.errors), ("warning", result.warnings)):
         for i in issues:
             if i.row:
                 levels.setdefault((i.file, i.sheet, i.row, i.column), level)
-                messages.setdefault((i.file, i.sheet, i.row), []).append(("✕ " if level == "error" else "△ ") + i.message)
+                messages.setdefault((i.file, i.sheet, i.row), []).append(("× " if level == "error" else "△ ") + i.message)
     return levels, messages
 
 

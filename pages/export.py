@@ -48,7 +48,7 @@ if st.button("作成", type="primary", disabled=not formats, key="export_make", 
 
                 step(0.0, "開始")
                 files[fmt] = (report.filename(fmt), export.export(report, fmt, step))
-                st.write(f"✓ {name}（{len(files[fmt][1]) / 1024:,.0f} KB）")
+                st.write(f":material/check: {name}（{len(files[fmt][1]) / 1024:,.0f} KB）")  # our own format label
             bar.progress(1.0, text="完了")
             box.update(label=f"作成しました（{len(files)} 件）", state="complete", expanded=False)
         except export.ExportError as e:

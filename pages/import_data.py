@@ -168,7 +168,7 @@ with tab_sheet:
                         css.loc[idx, col] = ERROR_CSS if level == "error" else WARNING_CSS
                 row_messages = messages.get((pv.file, pv.sheet, int(r)), [])
                 if row_messages:
-                    css.loc[idx, "問題"] = ERROR_CSS if any(m.startswith("✕") for m in row_messages) else WARNING_CSS
+                    css.loc[idx, "問題"] = ERROR_CSS if any(m.startswith("×") for m in row_messages) else WARNING_CSS
             return css
 
         st.dataframe(grid.style.apply(mark, axis=None), hide_index=True, width="stretch", key="import_grid")

@@ -215,7 +215,7 @@ def _title_slide(deck: Deck) -> None:
     text_box(s, MARGIN + Inches(0.3), Inches(4.6), W - 2 * MARGIN, Inches(1.8), lines)
     if r.synthetic:
         text_box(s, MARGIN + Inches(0.3), Inches(1.3), W - 2 * MARGIN, Inches(0.6),
-                 [("⚠ " + r.synthetic_note, 16, True, RGBColor(0xD5, 0x5E, 0x00))])
+                 [("【注意】" + r.synthetic_note, 16, True, RGBColor(0xD5, 0x5E, 0x00))])
 
 
 def _summary_slide(deck: Deck) -> None:
