@@ -588,7 +588,7 @@ def plan_picker(entity: dict | None = None, *, label: str = "計画", allow_all:
         ps = ps.filter(pl.col("kpi_count") > 0)
     where = container or st
     if ps.is_empty():
-        where.selectbox(label, ["（計画がありません）"], disabled=True)
+        where.selectbox(label, ["（計画がありません）"], disabled=True, placeholder=PICK)
         return None
     ids = ps["plan_id"].to_list()
     labels = {**({ALL: ALL_PLANS} if allow_all else {}), **dict(zip(ids, (plan_label(r) for r in ps.iter_rows(named=True))))}
@@ -743,7 +743,7 @@ def comment_editor(kpi: dict, years: list[int], written: pl.DataFrame) -> None:
     labels = {str(y): fy(y) for y in years}
     default = str(kpi["eval_fy"]) if kpi.get("eval_fy") is not None and str(kpi["eval_fy"]) in labels else next(iter(labels))
     chosen = st.selectbox("記入する年度", list(labels), format_func=labels.get, index=list(labels).index(default),
-                          key=f"comment_year_{kpi['kpi_id']}")
+                          key=f"comment_year_{kpi['kpi_id']}", placeholder=PICK)
     year = int(chosen)
     current = {r["kind"]: r for r in written.filter(pl.col("fiscal_year") == year).iter_rows(named=True)}
     form_key = f"comment_{kpi['kpi_id']}_{year}"

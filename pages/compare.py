@@ -20,16 +20,17 @@ with tab_entities:
         bar = ui.filter_bar()
         with bar:
             c1, c2, c3, c4 = st.columns([2, 3, 2, 2])
-            etype = c1.selectbox("比べる単位", types, format_func=ui.ENTITY_TYPE_JA.get, key="etype", bind="query-params")
+            etype = c1.selectbox("比べる単位", types, format_func=ui.ENTITY_TYPE_JA.get, key="etype", bind="query-params",
+                                 placeholder=ui.PICK)
             prefecture = None
             if etype == "municipality":  # 1,741 names: narrowed to one prefecture first
                 prefecture = c1.selectbox("都道府県で絞り込み", [ALL_PREFECTURES] + views.municipality_prefectures(everyone),
-                                          key="pref", bind="query-params")
+                                          key="pref", bind="query-params", placeholder=ui.PICK)
                 prefecture = None if prefecture == ALL_PREFECTURES else prefecture
             pool = views.entity_pool(everyone, etype, prefecture)
             names = views.entity_names(pool)
             highlight = c2.selectbox("強調する自治体", names, index=views.default_highlight(names), key="hl", bind="query-params",
-                                     help="ランキング・地図・グラフで色と太字で示します")
+                                     help="ランキング・地図・グラフで色と太字で示します", placeholder=ui.PICK)
             year = ui.year_picker(container=c3)
             method = ui.method_picker(c4)
             # Each unit keeps its own choice: back from 連携中枢都市圏, the prefectures set side by side are still there.
@@ -63,7 +64,8 @@ with tab_entities:
         st.subheader("判定の内訳")
         area_names = views.area_names(picked)
         with bar:
-            area = st.selectbox("分野（判定の内訳・進捗率）", [ALL_AREAS] + area_names, key="area", bind="query-params")
+            area = st.selectbox("分野（判定の内訳・進捗率）", [ALL_AREAS] + area_names, key="area", bind="query-params",
+                                placeholder=ui.PICK)
         in_area = views.in_area(picked, None if area == ALL_AREAS else area)
         ui.chart(charts.status_bar_figure(in_area, group="entity", method=method, normalise=True, highlight=highlight,
                                           title=f"自治体別の判定の内訳（{area}）", source=source), key="cmp_mix")
@@ -105,7 +107,7 @@ with tab_entities:
         # 5. Ranking of every entity of this kind
         st.subheader("ランキング")
         measure = st.selectbox("順位をつける値", views.ranking_measures(name if indicator else None), key="rank",
-                               bind="query-params")
+                               bind="query-params", placeholder=ui.PICK)
         by_indicator = None
         if indicator is not None and measure != SHARE:
             by_indicator = views.with_codes(ui.judged("indicator_by_entity", indicator_id=indicator, eval_year=year,
@@ -180,18 +182,19 @@ with tab_published:
         prefectures = views.prefecture_names(ui.entities())
         with ui.filter_bar():
             p1, p2, p3, p4 = st.columns([3, 2, 2, 2])
-            indicator = p1.selectbox("公表統計", views.series_indicators(complete), key="series", bind="query-params")
+            indicator = p1.selectbox("公表統計", views.series_indicators(complete), key="series", bind="query-params",
+                                     placeholder=ui.PICK)
             # the URL holds the date as the picker shows it (2022年12月31日); the queries take ISO dates
             iso = views.series_days(complete, indicator)
             days = list(iso)  # newest first
             highlight = p2.selectbox("強調する都道府県", prefectures, index=views.series_highlight(linked, indicator, prefectures),
                                      key="series_hl",
-                                     bind="query-params", help="ランキング・地図・推移で色と太字で示します")
+                                     bind="query-params", help="ランキング・地図・推移で色と太字で示します", placeholder=ui.PICK)
             day = iso[p3.selectbox("日付", days, index=0, key="series_date", bind="query-params",
-                                   help="47都道府県すべての値が公表された日付")]
+                                   help="47都道府県すべての値が公表された日付", placeholder=ui.PICK)]
             earlier = views.earlier_days(iso, day)
             since = iso[p4.selectbox("比べる前の日付", earlier, index=min(len(earlier) - 1, 3), key="series_from",
-                                     bind="query-params")] if earlier else None
+                                     bind="query-params", placeholder=ui.PICK)] if earlier else None
         unit = views.series_unit(complete, indicator)
         ui.context_line(f"{indicator}｜{fmt.date_ja(day)} 時点の47都道府県｜強調: {highlight}")
         ranking = ui.run("series_ranking", indicator=indicator, as_of=day)

@@ -24,7 +24,7 @@ entity_id = entity["entity_id"] if entity else None
 plan_id = plan["plan_id"] if plan else None
 areas = views.plan_areas(options, plan_id)
 area_name = c3.selectbox("分野", [ALL_AREAS] + views.area_names_of(areas), key="area", bind="query-params",
-                         disabled=plan_id is None, help="計画を選ぶと分野で絞り込めます")
+                         disabled=plan_id is None, help="計画を選ぶと分野で絞り込めます", placeholder=ui.PICK)
 area_code = None if plan_id is None or area_name == ALL_AREAS else views.area_code(areas, area_name)
 
 kinds = c4.multiselect("値の種類", list(schema.VALUE_KINDS), format_func=schema.VALUE_KIND_JA.get, key="kind",

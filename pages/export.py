@@ -18,7 +18,8 @@ st.caption(status.method_explanation(method, bands))
 
 has_browser = browser.available()
 choices = [f for f in export.FORMATS if f != "png"]
-formats = st.multiselect("形式", choices, default=choices, format_func=lambda f: export.FORMATS[f][0], key="export_formats")
+formats = st.multiselect("形式", choices, default=choices, format_func=lambda f: export.FORMATS[f][0], key="export_formats",
+                         placeholder=ui.PICK)
 if not has_browser:
     st.warning(browser.MISSING + " PDF・A3 進捗管理表・PNG はそれまで作れません（スライド・HTML・xlsx・CSV は作れます）。")
     formats = [f for f in formats if f not in export.NEEDS_BROWSER]
@@ -74,7 +75,8 @@ except export.ExportError as e:
     st.error(fmt_md(str(e)))
     st.stop()
 charts = figures.report_charts(report)
-picked = st.selectbox("グラフ", range(len(charts)), format_func=lambda i: charts[i][1], key="export_chart")
+picked = st.selectbox("グラフ", range(len(charts)), format_func=lambda i: charts[i][1], key="export_chart",
+                      placeholder=ui.PICK)
 key, title, make = charts[picked]
 fig = make()
 ui.chart(fig, key="export_chart_preview")

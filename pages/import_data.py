@@ -151,7 +151,8 @@ with tab_kpis:
 with tab_sheet:
     if result.previews:
         labels = [f"{p.file}" + (f" ／ {p.sheet}" if p.sheet else "") for p in result.previews]
-        pick = st.selectbox("シート", range(len(labels)), format_func=labels.__getitem__, key="import_sheet")
+        pick = st.selectbox("シート", range(len(labels)), format_func=labels.__getitem__, key="import_sheet",
+                            placeholder=ui.PICK)
         pv = result.previews[pick]
         grid, headers = views.import_sheet(pv, messages)
         bad_headers = {h: levels.get((pv.file, pv.sheet, pv.header_row, h)) for h in pv.headers}

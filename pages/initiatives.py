@@ -1,7 +1,7 @@
 """施策・予算 — 施策の担当・ロードマップ・予算と、KGI → KPI → 施策 のつながり"""
 import streamlit as st
 
-from kpiboard import charts, status, ui, views
+from kpiboard import before_after, charts, status, ui, views
 from kpiboard import format as fmt
 
 ui.page_header("施策・予算", "施策の担当・ロードマップ・年度別予算と、KGI → KPI → 施策 のつながり"
@@ -30,11 +30,11 @@ elif len(ap_plans) == 1:
     f1.markdown(f"**施策の計画**  \n{fmt.md(next(iter(ap_plans.values())))}")
 departments = views.departments(ui.run("initiatives_list", plan=ap_plan))
 dept = f2.selectbox("担当", [ALL_DEPTS] + departments, key="dept", bind="query-params",
-                    help="複数の課が担当する施策は、どの課を選んでも表示されます")
+                    help="複数の課が担当する施策は、どの課を選んでも表示されます", placeholder=ui.PICK)
 initiatives = ui.run("initiatives_list", plan=ap_plan, department=None if dept == ALL_DEPTS else dept)
 # options are the bare 施策番号 so a copied link stays valid (the URL holds the option text)
 pick = f3.selectbox("施策番号", [ALL_INITIATIVES] + views.initiative_codes(initiatives), key="initiative",
-                    bind="query-params")
+                    bind="query-params", placeholder=ui.PICK)
 chosen = views.chosen_initiatives(initiatives, None if pick == ALL_INITIATIVES else pick)
 if pick != ALL_INITIATIVES:
     f3.caption(fmt.md(charts.shorten(chosen["title"][0], 60)))
@@ -42,8 +42,9 @@ ids = views.initiative_ids(chosen)
 # the action plan's document and pages; each row's own section is in its 出典 column
 ap_source = views.action_plan_source(chosen, ui.source_heads())
 
-tabs = st.tabs(["施策一覧", "ロードマップ", "予算", "KGI→KPI→施策", "対応のないKPI・施策"], key="view", bind="query-params")
-tab_list, tab_roadmap, tab_budget, tab_tree, tab_unlinked = tabs
+tabs = st.tabs(["施策一覧", "ロードマップ", "予算", "KGI→KPI→施策", "対応のないKPI・施策", "導入前後の比較"], key="view",
+               bind="query-params")
+tab_list, tab_roadmap, tab_budget, tab_tree, tab_unlinked, tab_before_after = tabs
 no_initiatives = "施策のデータがありません（表示中のデータセットに施策が含まれていません）。"
 
 
@@ -189,3 +190,48 @@ if tab_unlinked.open is not False:
                 ui.source_caption(f"{ap_source}、施策とKPIの対応（initiative_kpis）")
         st.caption("施策とKPIの対応は、文書に記載があるもの（文書に記載）と、記載がなく当方が読み取ったもの（読み取り）があります。"
                    "委員会の要望（001）: 各施策がKPIと因果的につながっているかを確認できるようにする。")
+
+if tab_before_after.open is not False:
+    with tab_before_after:
+        starts = ui.run("measure_starts")
+        start_labels = before_after.start_options(starts, western)
+        st.info(before_after.CAUTION, icon=":material/info:")  # always: what a before/after comparison cannot say
+        if not start_labels:
+            st.info(before_after.NO_STARTS, icon=":material/info:")
+        else:
+            with ui.filter_bar():
+                b1, b2 = st.columns([3, 2])
+            start_id = ui.id_picker("施策・取組（開始日の記録があるもの）", start_labels, key="ba_start", container=b1)
+            start = before_after.chosen_start(starts, start_id, western)
+            params = before_after.query_params(start)
+            served = before_after.kpi_ids(ui.run("before_after", **params), served_only=True)
+            choices = before_after.kpi_options(ui.evaluate(entity=start["entity_id"]), served)
+            added = b2.multiselect("比べるKPIを追加（任意）", list(choices), format_func=choices.get,
+                                   key=f"ba_kpis_{start_id}", placeholder=ui.PICK,
+                                   help="施策と対応付けられていないKPIも、同じ自治体の計画から選んで比べられます")
+            rows = ui.run("before_after", **params, kpi_ids=added or None)
+            years = before_after.verdict_years(rows)
+            # the verdicts at each KPI's before year and latest year: evaluate.sql's, for those years
+            verdicts = ui.evaluate(kpi_ids=before_after.kpi_ids(rows), eval_years=years) if years else None
+            heads = ui.source_heads()
+            comparison = before_after.comparison(rows, verdicts, start, western=western, heads=heads)
+            ui.context_line(f"{start['name']}｜{start['mark']}（{start['day']}。{start['fy']}以降を導入後とする）｜"
+                            f"判定方式: {status.METHOD_LABELS[ui.method()]}")
+            if start["note"]:
+                st.caption("開始日の読み方: " + fmt.md(start["note"]))
+            ui.source_caption(start["source"] or "―")
+            if comparison.kpis.is_empty():
+                st.info("この施策に対応するKPIがありません。「比べるKPIを追加」でKPIを選ぶと、その導入前後を比べられます。",
+                        icon=":material/info:")
+            else:
+                for kpi in comparison.kpis.iter_rows(named=True):
+                    missing = before_after.missing_message(kpi, western)
+                    if missing:
+                        st.warning(fmt.md(missing), icon=":material/warning:")
+                    fig = before_after.figure(comparison, kpi["kpi_id"], start, western_years=western, heads=heads)
+                    if fig is not None:
+                        ui.chart(fig, key=f"before_after_{kpi['kpi_id']}")
+                st.subheader("導入前と導入後")
+                st.caption("導入前は開始の年度より前の最後の実績、導入後は開始の年度以降の最初と最新の実績です。"
+                           "変化は導入後（最新）− 導入前、判定はそれぞれの年度を評価年度とした進捗判定です。")
+                ui.show_table(comparison.table, comparison.source)

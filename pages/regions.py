@@ -55,7 +55,7 @@ if tab_examples.open is not False:
         names = ["すべての圏域"] + views.region_names(examples)
         with ui.filter_bar():
             c1, c2 = st.columns([3, 2])
-        choice = c1.selectbox("圏域", names, key="region", bind="query-params")
+        choice = c1.selectbox("圏域", names, key="region", bind="query-params", placeholder=ui.PICK)
         method = ui.method_picker(c2)
         entity = None if choice == "すべての圏域" else views.region_id(examples, choice)
         evaluated = views.region_evaluations(ui.evaluate(entity=entity))

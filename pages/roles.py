@@ -59,7 +59,8 @@ def _store(frame: pl.DataFrame, message: str) -> None:
 st.subheader("権限を付与・変更する")
 with st.form("roles_grant", clear_on_submit=True):
     email = st.text_input("メールアドレス（ログインに使うもの）", key="roles_email", placeholder="name@example.org")
-    role = st.selectbox("権限", list(auth.ROLES), format_func=auth.ROLE_JA.get, index=1, key="roles_role")
+    role = st.selectbox("権限", list(auth.ROLES), format_func=auth.ROLE_JA.get, index=1, key="roles_role",
+                        placeholder=ui.PICK)
     picked = st.multiselect("担当する自治体・圏域（編集者のみ。取込・編集・コメントができる範囲）", list(ENTITY_LABELS),
                             format_func=ENTITY_LABELS.get, key="roles_entities", placeholder="選んでください")
     submitted = st.form_submit_button("付与する", type="primary")
@@ -83,7 +84,7 @@ if not emails:
     st.caption("取り消せる権限はありません。")
 else:
     with st.form("roles_revoke"):
-        target = st.selectbox("メールアドレス", emails, key="roles_revoke_email")
+        target = st.selectbox("メールアドレス", emails, key="roles_revoke_email", placeholder=ui.PICK)
         revoke = st.form_submit_button("取り消す")
     if revoke and target:
         # the rows go; who revoked is in the change's author and message (the store's history)

@@ -91,7 +91,8 @@ with left:
         st.dataframe(views.sql_table_list(tables), hide_index=True, width="stretch",
                      height=min(660, 38 + 35 * tables.height))
         shown = st.selectbox("列を見る", names, key="table", bind="query-params",
-                             index=names.index(sql_sandbox.STATUS_TABLE) if sql_sandbox.STATUS_TABLE in names else 0)
+                             index=names.index(sql_sandbox.STATUS_TABLE) if sql_sandbox.STATUS_TABLE in names else 0,
+                             placeholder=ui.PICK)
         st.dataframe(views.sql_columns(columns, shown), hide_index=True, width="stretch")
         ui.source_caption("データディレクトリの各表（information_schema）。kpi_status は判定のルール（evaluate クエリ）の結果")
 
