@@ -228,7 +228,10 @@ def entities_not_given(user: User, result, tables: dict[str, pl.DataFrame]) -> l
     for o in result.observations:
         if o["status"] != unchanged and o["kpi_id"] not in touched:
             touched[o["kpi_id"]] = o["entity"] or ""
-    if not touched:
+    # a 施策開始日 that changes: the entity of its 施策's plan (the KPIs of the rows may all be unchanged)
+    starts = {s["plan_id"]: s.get("plan") or s["plan_id"] for s in getattr(result, "starts", ())
+              if s.get("status") != unchanged}
+    if not touched and not starts:
         return []
     planned = getattr(getattr(result, "plan", None), "tables", None) or {}
 
@@ -249,4 +252,8 @@ def entities_not_given(user: User, result, tables: dict[str, pl.DataFrame]) -> l
             refused.add(entity_name or kpi_id)
             continue
         refused |= {names.get(e, e) for e in owners if e not in user.entity_ids}
+    for plan_id, plan_name in starts.items():
+        owner = plan_entity.get(plan_id)
+        if owner is None or owner not in user.entity_ids:
+            refused.add(names.get(owner, plan_name) if owner else plan_name)
     return sorted(refused)

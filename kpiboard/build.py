@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from . import schema, store
-from .eras import YearParseError, parse_year, value_span
+from .eras import DateParseError, YearParseError, fiscal_year_of, parse_date, parse_year, value_span
 from .format import date_ja
 from .parsing import ValueParseError, parse_value
 
@@ -133,6 +133,14 @@ class _Builder:
             self.err(file, rownum, column, str(e))
             return None
 
+    def day(self, file, rownum, row, column):
+        """A day as written or as read (R3.1.19, 2024-04-01, 令和6年4月1日), parsed by eras.parse_date."""
+        try:
+            return parse_date(row.get(column, ""))
+        except DateParseError as e:
+            self.err(file, rownum, column, str(e))
+            return None
+
     def flag(self, file, rownum, row, column):
         v = row.get(column, "").lower()
         if v in ("true", "false", ""):
@@ -228,6 +236,17 @@ def build_tables(sources: Path = SOURCES_DIR) -> dict[str, pl.DataFrame]:
     for f, n, r in b.rows("initiative_kpis"):
         b.check_enum(f, n, r, "basis", ("document", "reading"))
         out["initiative_kpis"].append(r)
+    for f, n, r in b.rows("measure_starts"):
+        # the day as the document writes it (or as read, said in the note); its fiscal year follows from it
+        day = b.day(f, n, r, "started_on")
+        fy = b.integer(f, n, r, "start_fy")
+        if day and fy is not None and fy != fiscal_year_of(day):
+            b.err(f, n, "start_fy", f"年度 {fy} は日付 {r['started_on']} の年度（{fiscal_year_of(day)}年度、4月～翌年3月）と一致しません")
+        if bool(r.get("initiative_id")) == bool(r.get("measure")):
+            b.err(f, n, "initiative_id", "施策（initiative_id）か施策名（measure）のどちらか一方を書いてください")
+        out["measure_starts"].append({**r, "initiative_id": _none(r.get("initiative_id", "")),
+                                      "measure": _none(r.get("measure", "")),
+                                      "started_on": day and day.isoformat(), "start_fy": day and fiscal_year_of(day)})
     for f, n, r in b.rows("policy_categories"):
         out["policy_categories"].append({**r, **{c: b.integer(f, n, r, c) for c in
                                                  ("regions_with_kpi", "regions_total", "sort_order")}})
@@ -366,6 +385,19 @@ def _check_references(b: _Builder, out: dict[str, list[dict]]) -> None:
         for r in out[table]:
             if r.get(column) not in ids[column]:
                 b.err(f"{table}.csv", 0, column, f"「{r.get(column)}」は定義されていません")
+    initiative_plans = {r["initiative_id"]: r["plan_id"] for r in out["initiatives"]}
+    starts: set[tuple] = set()
+    for r in out["measure_starts"]:
+        if r.get("plan_id") not in ids["plan_id"]:
+            b.err("measure_starts.csv", 0, "plan_id", f"「{r.get('plan_id')}」は定義されていません")
+        if r.get("initiative_id") and initiative_plans.get(r["initiative_id"], r.get("plan_id")) != r.get("plan_id"):
+            b.err("measure_starts.csv", 0, "plan_id", f"{r['initiative_id']}: 施策の計画は「{initiative_plans[r['initiative_id']]}」です")
+        if r.get("initiative_id") and r["initiative_id"] not in ids["initiative_id"]:
+            b.err("measure_starts.csv", 0, "initiative_id", f"「{r['initiative_id']}」は定義されていません")
+        key = (r.get("plan_id"), r.get("initiative_id"), r.get("measure"))
+        if key in starts:
+            b.err("measure_starts.csv", 0, "initiative_id", f"同じ施策の開始日が2つあります: {'・'.join(k for k in key if k)}")
+        starts.add(key)
     seen_docs: set[str] = set()
     for r in out["sources"]:
         if r["source_id"] in seen_docs:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import lru_cache
 
 ERA_OFFSETS = {"R": 2018, "H": 1988, "S": 1925}
@@ -170,3 +171,69 @@ def parse_year_header(text: str) -> tuple[str, YearRef] | None:
         raise YearParseError(f"列見出し「{raw}」の年度を読み取れません（例: R4目標, 令和5年度目標値, 目標値（R7）, "
                              "2023実績, H30実績, 2024見込み）") from None
     return HEADER_KINDS[m.group("kind")], YearRef(ref.fiscal_year, ref.year_type, ref.start_fy, ref.end_fy, raw)
+
+
+# ------------------------------------------------------------------ days (a measure's start: 施策開始日)
+
+class DateParseError(ValueError):
+    """A day we cannot read. The message is Japanese: it is shown to users."""
+
+
+DATE_EXAMPLES = "2024-04-01、2024/4/1、R6.4.1、令和6年4月1日"
+# Where each era begins (its first day); a day before it is written in the era before.
+ERA_STARTS = {"R": (2019, 5, 1), "H": (1989, 1, 8), "S": (1926, 12, 25)}
+ERA_NAMES = {"R": "令和", "H": "平成", "S": "昭和"}
+# One year, a separator, a month, the same separator, a day — or 年 月 日. Bounded repeats and no alternation that
+# can overlap: the match runs in one pass over the (at most MAX_YEAR_CHARS) characters.
+_YEAR_PART = r"(?:(?P<era>[RHS])(?P<ey>\d{1,2})|(?P<wy>\d{4}))"
+_DATE_SEPARATED = re.compile(_YEAR_PART + r"(?P<sep>[./\-])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})")
+_DATE_KANJI = re.compile(_YEAR_PART + r"年(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
+
+
+def parse_date(text) -> date:
+    """A day as offices write it: 2024-04-01, 2024/4/1, R6.4.1, 令和6年4月1日 (also 令和元年5月1日, H31.4.1, full-width
+    digits) → a date. Anything else, an impossible day (2024/2/30) or a day outside its era (R1.4.1) is a
+    DateParseError with a Japanese message that quotes the text."""
+    raw = str(text or "").strip()
+    if not raw:
+        raise DateParseError("日付が空です")
+    if len(raw) > MAX_YEAR_CHARS:
+        raise DateParseError(f"日付「{raw[:20]}…」が長すぎます（{len(raw):,}文字）")
+    norm = normalise(raw)
+    m = _DATE_SEPARATED.fullmatch(norm) or _DATE_KANJI.fullmatch(norm)
+    if not m:
+        raise DateParseError(f"日付「{raw}」を読み取れません（年・月・日まで書いてください。例: {DATE_EXAMPLES}）")
+    era = m.group("era")
+    year = ERA_OFFSETS[era] + int(m.group("ey")) if era else int(m.group("wy"))
+    if era and int(m.group("ey")) < 1:
+        raise DateParseError(f"日付「{raw}」の年が不正です（{ERA_NAMES[era]}は元年（1年）から）")
+    if not 1900 <= year <= 2100:
+        raise DateParseError(f"日付「{raw}」の年が範囲外です")
+    try:
+        day = date(year, int(m.group("m")), int(m.group("d")))
+    except ValueError:
+        raise DateParseError(f"日付「{raw}」はありえない日付です（月は1～12、日はその月の日数まで）") from None
+    if era:
+        first = date(*ERA_STARTS[era])
+        following = {"S": "H", "H": "R"}.get(era)
+        last = date(*ERA_STARTS[following]) - timedelta(days=1) if following else None
+        if day < first or (last is not None and day > last):
+            span = f"{first.year}年{first.month}月{first.day}日～" + (f"{last.year}年{last.month}月{last.day}日" if last else "")
+            raise DateParseError(f"日付「{raw}」は{ERA_NAMES[era]}の期間（{span}）にありません")
+    return day
+
+
+def fiscal_year_of(day: date) -> int:
+    """The fiscal year (April–March) a day belongs to: 2024-03-31 → 2023, 2024-04-01 → 2024."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def era_month(day: date, western_only: bool = False) -> str:
+    """A day's month the short Japanese way: 2024-04-01 → 'R6.4', 2021-01-19 → 'R3.1', 2019-04-01 → 'H31.4'
+    ('2024.4' with the Western-years setting)."""
+    if western_only:
+        return f"{day.year}.{day.month}"
+    for era in ("R", "H", "S"):
+        if (day.year, day.month, day.day) >= ERA_STARTS[era]:
+            return f"{era}{day.year - ERA_OFFSETS[era]}.{day.month}"
+    return f"{day.year}.{day.month}"

@@ -54,6 +54,7 @@ PUBLISHED = {
     "initiative_budgets": "施策の年度別予算",
     "initiative_facts": "施策の数値（台数・人数など）",
     "initiative_kpis": "施策と KPI の対応",
+    "measure_starts": "施策・取組の開始日（導入前後の比較）",
     "policy_categories": "連携中枢都市圏の政策分野別 KPI 設定状況",
     # From the published minutes (the seed documents, with their sources): public as the minutes are.
     "committee_remarks": "会議での委員の主な意見",
@@ -79,6 +80,7 @@ FOREIGN_KEYS = {
     "initiative_roadmap": [("initiative_id", "initiatives")], "initiative_budgets": [("initiative_id", "initiatives")],
     "initiative_facts": [("initiative_id", "initiatives")],
     "initiative_kpis": [("initiative_id", "initiatives"), ("kpi_id", "kpis")], STATUS_TABLE: [("kpi_id", "kpis")],
+    "measure_starts": [("plan_id", "plans")],
 }
 
 # ---------------------------------------------------------------- what each column means
@@ -196,6 +198,12 @@ COLUMN_OVERRIDES = {
     },
     "initiative_facts": {
         "label": "数値の項目名（テレワーク対応PC台数、派遣職員数 など）",
+    },
+    "measure_starts": {
+        "initiative_id": "開始日のある施策の ID（資料の施策。取込の施策・取組なら空）",
+        "measure": "取込データの施策・取組の名前（kpis の measure と同じ書き方。資料の施策なら空）",
+        "started_on": "施策・取組の開始日（ISO 形式。資料が月までなら月の初日とし、その旨を note に記載）",
+        "start_fy": "開始日の属する年度" + _FY,
     },
     "initiative_kpis": {
         "basis": "対応の根拠: document = 資料が対応を示している、reading = 資料からの読み取り",

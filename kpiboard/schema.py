@@ -116,6 +116,14 @@ TABLES: dict[str, dict] = {
                     "source": S, "source_id": S, "source_place": S},
         "sort_by": ["initiative_id", "kpi_id"],
     },
+    "measure_starts": {
+        # When an initiative (initiative_id: a 施策 of `initiatives`) or a measure (measure: the 施策/取組 as written
+        # in kpis.measure, from imported sheets) started: the day (ISO) and its fiscal year (April–March), for the
+        # before/after comparison (導入前後の比較). `note` says how the day was read when the text gives less.
+        "columns": {"plan_id": S, "initiative_id": S, "measure": S, "started_on": S, "start_fy": I, "note": S,
+                    "source": S, "source_id": S, "source_place": S},
+        "sort_by": ["plan_id", "initiative_id", "measure"],
+    },
     "policy_categories": {
         "columns": {"category_code": S, "group_code": S, "group_label": S, "subgroup_code": S,
                     "subgroup_label": S, "letter": S, "label": S, "regions_with_kpi": I,

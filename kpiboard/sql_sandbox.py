@@ -80,6 +80,7 @@ TABLE_LABELS = {
     "initiative_budgets": "施策の予算（年度別・事業別）",
     "initiative_facts": "施策に関する数値（台数・人数など）",
     "initiative_kpis": "施策とKPIの対応",
+    "measure_starts": "施策の開始日（導入前後の比較）",
     "policy_categories": "連携中枢都市圏: 政策分野別のKPI設定圏域数",
     "committee_remarks": "会議での発言",
     "committee_attendance": "会議の出席者",

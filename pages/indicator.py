@@ -109,13 +109,9 @@ with detail_area:
                                            expected=ui.expected_path(kpi), title="推移と見通し")
             ui.chart(fig, key="indicator_trajectory")
 
-    tabs = st.tabs(["所見・今後の方向性", "背景・考え方", "値の原文と注記", "参考値", "関連する施策", "同じ指標の KPI",
+    tabs = st.tabs(["背景・考え方", "所見・今後の方向性", "値の原文と注記", "参考値", "関連する施策", "同じ指標の KPI",
                     "変更履歴"])
     with tabs[0]:
-        written = ui.run("kpi_comments", kpi_id=selected)
-        years = views.comment_years(kpi, observations, written)
-        ui.comment_editor(kpi, years, written)
-    with tabs[1]:
         shown = False
         for title, text in (("KPI の記述", detail["statement"]), ("背景・考え方", detail["background"]),
                             ("施策・取組", detail["measure"]), ("分野（戦略の柱）の方向", detail["area_statement"]),
@@ -138,6 +134,10 @@ with detail_area:
         ui.show_table(table(rows), source)
         return True
 
+    with tabs[1]:
+        written = ui.run("kpi_comments", kpi_id=selected)
+        years = views.comment_years(kpi, observations, written)
+        ui.comment_editor(kpi, years, written)
     with tabs[2]:
         detail_table("kpi_observations", "この KPI には基準値・目標値・実績値が記録されていません。",
                      lambda rows: views.observation_table(rows, western), "各行の「出典」列（原文はそのまま、数値は読み取った値）")

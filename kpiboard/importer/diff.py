@@ -8,14 +8,15 @@ from typing import Iterable
 import polars as pl
 
 from .. import schema
-from .cells import same_number
+from .cells import key, same_number
 from .planner import Planner
 from .result import (COLUMN, CUM, FILE, GIVEN, NOTE, ORIGINAL, OWNER_INDEX, PART, QUALIFIER, READING_INDEX, VALUE,
                      WHERE, Observation)
 
 
 def compare(planner: Planner) -> None:
-    """Each observation: new, updated (the old one is listed in result.history) or unchanged."""
+    """Each observation: new, updated (the old one is listed in result.history) or unchanged; each 施策開始日 too."""
+    compare_starts(planner)
     ids = list(planner.reported)  # every KPI with a value here (and maybe a few without: their rows go unused)
     stored = (planner.tables["observations"].filter(pl.col("kpi_id").is_in(ids)) if ids
               else planner.tables["observations"].head(0))
@@ -41,6 +42,37 @@ def compare(planner: Planner) -> None:
             "new_original_text": r[ORIGINAL], "changed_at": planner.now.isoformat(timespec="seconds"),
             "file_name": new.owner[FILE], "user_name": planner.user, "import_id": planner.result.import_id,
         })
+
+
+def compare_starts(planner: Planner) -> None:
+    """Each 施策開始日 the sheets give against the stored start of the same plan and 施策 (compared as key() compares
+    names): new, updated (a different day) or unchanged, listed in result.starts."""
+    stored = {(r["plan_id"], key(r["measure"])): r for r in planner.tables["measure_starts"].to_dicts()
+              if r["measure"] is not None and r["initiative_id"] is None}
+    for k, row in planner.starts.items():
+        prev = stored.get(k)
+        status = "new" if prev is None else "unchanged" if prev["started_on"] == row["started_on"] else "updated"
+        rec, text, plan_name = planner.start_cells[k]
+        planner.result.starts.append({
+            "plan_id": row["plan_id"], "plan": plan_name, "measure": row["measure"], "started_on": row["started_on"],
+            "start_fy": row["start_fy"], "original_text": text, "status": status,
+            "old_started_on": prev["started_on"] if status == "updated" else None, "source": row["source"],
+            "file": rec.file, "sheet": rec.sheet, "row": rec.row})
+
+
+def _starts_frame(planner: Planner) -> pl.DataFrame | None:
+    """measure_starts as it is to be: the stored rows of the plans read, a new or changed start of a 施策 in place
+    of the stored one (None when no start changes)."""
+    changed = {(s["plan_id"], key(s["measure"])) for s in planner.result.starts if s["status"] != "unchanged"}
+    if not changed:
+        return None
+    current = planner.tables["measure_starts"]
+    kept = current.filter(pl.Series([not (m is not None and i is None and (p, key(m)) in changed) for p, i, m in
+                                     current.select("plan_id", "initiative_id", "measure").iter_rows()],
+                                    dtype=pl.Boolean))
+    new = pl.DataFrame([planner.starts[k] for k in planner.starts if k in changed],
+                       schema=schema.TABLES["measure_starts"]["columns"])
+    return schema.conform("measure_starts", pl.concat([kept, new], how="vertical"))
 
 
 def tables_to_write(planner: Planner, fresh: bool) -> dict[str, pl.DataFrame]:
@@ -75,6 +107,9 @@ def tables_to_write(planner: Planner, fresh: bool) -> dict[str, pl.DataFrame]:
     add_rows("kpis", planner.kpi_rows.values(), ["kpi_id"])
     changed = _changed_observations(planner)
     add_rows("observations", changed, ["kpi_id", "value_kind", "fiscal_year"])
+    starts = _starts_frame(planner)
+    if starts is not None:
+        out["measure_starts"] = starts
     if fresh:
         for table in schema.TABLES:
             if table not in out:

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import date, datetime
 
 import polars as pl
 
 from .. import schema
-from ..eras import YearParseError, format_fiscal_year as _fy_text, parse_year, value_span
+from ..eras import (DateParseError, YearParseError, fiscal_year_of, format_fiscal_year as _fy_text, parse_date,
+                    parse_year, value_span)
 from ..parsing import ParsedValue, ValueParseError, format_value, normalise_text
 from .cells import cell_text, direction_of, header_year_text, key, parse_cell, same_number, split_unit, year_of
 from .headers import Column
@@ -43,6 +44,9 @@ class Planner(Matcher):
         # (sheet, qualitative, unit, factor) → per value column: cell (and year …) → read_value's answer
         self.readings: dict[tuple, list[dict]] = {}
         self.n_readings = 0
+        # (plan_id, key(measure)) → the measure_starts row a 施策開始日 cell gives, and (the row, the text) it came from
+        self.starts: dict[tuple, dict] = {}
+        self.start_cells: dict[tuple, tuple[Record, str, str]] = {}  # … the row, the cell's text, the plan's name
 
     # -- one KPI
     def explicit(self, draft: Draft, name: str):
@@ -84,6 +88,9 @@ class Planner(Matcher):
             background, _ = self.explicit(draft, "background")
             area_name, area_rec = self.explicit(draft, "area")
             department, _ = self.explicit(draft, "department")
+        if any("measure_start" in r.shape.fields for r in draft.records):
+            stored = existing["measure"] if existing is not None else None
+            self.measure_start(draft, plan, stored if stored and (not measure or key(measure) == key(stored)) else measure)
         direction = None
         if given_direction:
             direction = direction_of(given_direction)
@@ -211,6 +218,35 @@ class Planner(Matcher):
                     span[0] = fy
                 elif fy > span[1]:
                     span[1] = fy
+
+    def measure_start(self, draft: Draft, plan: dict, measure: str | None) -> None:
+        """A 施策開始日 cell: the day the row's 施策 started, one measure_starts row per plan and 施策 (導入前後の比較).
+        Every row of a 施策 that gives a day must give the same day; a day without a 施策 is an error."""
+        for rec in draft.records:
+            raw = rec.raw("measure_start")
+            if raw is None:
+                continue
+            column = rec.header("measure_start", "施策開始日")
+            text = cell_text(raw).strip()
+            day = start_day(raw)
+            if isinstance(day, str):
+                self.err(rec, column, day)
+                continue
+            if not measure:
+                self.err(rec, column, f"「{column}」は施策の開始日です。この行の「施策」列に施策名を書いてください")
+                continue
+            k = (plan["plan_id"], key(measure))
+            before = self.starts.get(k)
+            if before is not None:
+                if before["started_on"] != day.isoformat():
+                    first, first_text, _ = self.start_cells[k]
+                    self.err(rec, column, f"施策「{measure}」の開始日が行によって違います（{first.where()}「{first_text}」、"
+                                          f"この行「{text}」）")
+                continue
+            self.starts[k] = {"plan_id": plan["plan_id"], "initiative_id": None, "measure": measure,
+                              "started_on": day.isoformat(), "start_fy": fiscal_year_of(day), "note": None,
+                              "source": self.source(rec, column), "source_id": None, "source_place": None}
+            self.start_cells[k] = (rec, text, plan["name"])
 
     def values(self, draft: Draft, qualitative: bool, unit: str, factor: int) -> tuple[list[Observation], int]:
         """The observations of a draft's value cells (errors recorded, bad cells left out), and the _KEEPS/_YEARLY/
@@ -439,6 +475,22 @@ class Planner(Matcher):
                 row["period_start_fy"] = baselines[1] + 1 if baselines else targets[0]
                 row["note"] = ("データ取込で登録。計画期間の記入がないため、取込データの年度"
                                "（基準年度の翌年度～最終目標年度）から設定")
+
+
+def start_day(raw) -> date | str:
+    """A 施策開始日 cell → its day, or the Japanese error to report: a date cell of a workbook as it is, text through
+    eras.parse_date (2024-04-01, 2024/4/1, R6.4.1, 令和6年4月1日)."""
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    if not isinstance(raw, str):
+        return (f"「{cell_text(raw)}」は日付として読めません。日付の書式のセルにするか、文字で書いてください"
+                "（例: 2024-04-01、2024/4/1、R6.4.1、令和6年4月1日）")
+    try:
+        return parse_date(raw)
+    except DateParseError as e:
+        return str(e)
 
 
 def _scale(value: float, factor: int) -> float:

@@ -135,6 +135,7 @@ class ImportResult:
     warnings: list[Issue] = field(default_factory=list)
     errors: list[Issue] = field(default_factory=list)
     history: list[dict] = field(default_factory=list)  # values this import replaces (the store's change feed keeps them)
+    starts: list[dict] = field(default_factory=list)  # 施策開始日 cells: one per plan and 施策, with their status
     created: dict[str, int] = field(default_factory=dict)  # entities/plans/areas created
     previews: list[SheetPreview] = field(default_factory=list)
     written: bool = False
@@ -152,6 +153,8 @@ class ImportResult:
             values = Counter(o["status"] for o in self.observations)
         out = {f"{t}_{s}": c.get(s, 0) for t, c in (("kpis", kpis), ("observations", values)) for s in STATUS_JA}
         out.update({f"{t}_new": self.created.get(t, 0) for t in ("entities", "plans", "areas")})
+        starts = Counter(s["status"] for s in self.starts)
+        out.update({f"measure_starts_{s}": starts.get(s, 0) for s in STATUS_JA})
         out.update(warnings=len(self.warnings), errors=len(self.errors))
         return out
 
@@ -159,11 +162,15 @@ class ImportResult:
     def changed(self) -> bool:
         c = self.counts()
         return bool(c["kpis_new"] or c["kpis_updated"] or c["observations_new"] or c["observations_updated"]
-                    or c["entities_new"] or c["plans_new"] or c["areas_new"])
+                    or c["entities_new"] or c["plans_new"] or c["areas_new"] or c["measure_starts_new"]
+                    or c["measure_starts_updated"])
 
     def to_json(self) -> dict:
-        return {"kpis": self.kpis, "observations": [{k: o[k] for k in OBSERVATION_KEYS} for o in self.observations],
-                "warnings": [w.as_dict() for w in self.warnings], "errors": [e.as_dict() for e in self.errors]}
+        out = {"kpis": self.kpis, "observations": [{k: o[k] for k in OBSERVATION_KEYS} for o in self.observations],
+               "warnings": [w.as_dict() for w in self.warnings], "errors": [e.as_dict() for e in self.errors]}
+        if self.starts:  # only files with a 施策開始日 column: the document's keys stay as they were for the others
+            out["measure_starts"] = self.starts
+        return out
 
 
 @dataclass

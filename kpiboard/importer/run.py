@@ -36,8 +36,8 @@ def default_user() -> str:
         return os.environ.get("USER", "") or "unknown"
 
 
-# What the planner reads: entities, plans and sources whole; areas, KPIs and observations only of the plans the
-# sheets name, so an import into one plan of the national data reads that plan, not 64 million values. The
+# What the planner reads: entities, plans and sources whole; areas, KPIs, measure_starts and observations only of the
+# plans the sheets name, so an import into one plan of the national data reads that plan, not 64 million values. The
 # other tables are only written for a new data directory, where they are empty.
 WHOLE = ("entities", "plans", "sources", "dataset")
 
@@ -55,7 +55,8 @@ def _read_tables(directory: Path, version: str, drafts: dict) -> tuple[dict[str,
     if kpi_ids:  # a row naming its KPI by id: that KPI's plan
         plan_ids |= set(store.read_tables(directory, ["kpis"], version, {"kpis": ("kpi_id", kpi_ids)})["kpis"]["plan_id"])
     by_plan = ("plan_id", sorted(plan_ids))
-    scopes = {"areas": by_plan, "kpis": by_plan}
+    # measure_starts: a 施策開始日 of these plans replaces its 施策's stored start, in the same write as the values
+    scopes = {"areas": by_plan, "kpis": by_plan, "measure_starts": by_plan}
     tables |= store.read_tables(directory, list(scopes), version, scopes)
     scopes["observations"] = ("kpi_id", tables["kpis"]["kpi_id"].to_list())  # the values of the KPIs just read
     tables |= store.read_tables(directory, ["observations"], version, scopes)

@@ -11,6 +11,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "area": ("分野", "分野名", "戦略の柱", "柱", "政策分野", "基本目標", "政策", "area", "area_name"),
     "item_code": ("項目", "項目番号", "施策番号", "番号", "item_code", "code"),
     "measure": ("施策", "施策名", "取組", "取組項目", "具体的施策", "具体策", "事業", "事業名", "measure"),
+    # the day the row's 施策 started (導入前後の比較): one per plan and 施策
+    "measure_start": ("施策開始日", "開始日", "施策の開始日", "導入日", "measure_start", "started_on"),
     "kpi_name": ("指標名", "指標", "kpi", "kpi名", "成果指標", "評価指標", "成果指標名", "kpi_name"),
     "kpi_id": ("kpi_id", "指標id"),
     "unit": ("単位", "unit"),
@@ -47,7 +49,8 @@ VALUE_COLUMNS = {
     "見込み値": ("estimate", "estimate_year"), "estimate": ("estimate", "estimate_year"),
 }
 FIELD_JA = {
-    "entity": "自治体", "plan": "計画", "area": "分野", "item_code": "項目", "measure": "施策", "kpi_name": "指標名",
+    "entity": "自治体", "plan": "計画", "area": "分野", "item_code": "項目", "measure": "施策", "measure_start": "施策開始日",
+    "kpi_name": "指標名",
     "unit": "単位", "direction": "方向", "value_kind": "種別", "year": "年度", "value": "値",
 }
 ALIAS_TO_FIELD = {alias: f for f, names in ALIASES.items() for alias in names}
