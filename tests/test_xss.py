@@ -24,7 +24,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from browser import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, streamlit_server, wait_for_app
-from kpiboard import store
+from kpiboard import comments, store
 from kpiboard.export import browser as export_browser
 
 pytestmark = [pytest.mark.browser,
@@ -41,6 +41,7 @@ IMG_REMOTE = '<img src="http://127.0.0.2:9/x.png">'
 MARKDOWN = "**bold** $x^2$ :red[red]"
 JS_URL = "javascript:alert(1)"
 FORMULA = '=HYPERLINK("http://127.0.0.2:9","x")'
+COMMENT = "所見" + IMG_ONERROR
 LINK = '<a href="http://127.0.0.2:9/">link</a>'
 PAYLOADS = [IFRAME, IMG_ONERROR, SCRIPT, META, STYLE, BASE, OVERLAY, IMG_REMOTE, MARKDOWN, JS_URL, FORMULA, LINK]
 
@@ -150,6 +151,10 @@ def hostile(tmp_path_factory):
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     store.write_tables(directory, _extras(directory))
+    # a 所見 typed on 指標 is hostile too: it reaches the page, 概要's cards and every export
+    kpi = _kpi_id(directory, IFRAME)
+    year = store.read_table(directory, "observations").filter(pl.col("kpi_id") == kpi)["fiscal_year"].max()
+    comments.save(directory, kpi, year, {"finding": COMMENT, "direction": SCRIPT}, author=OVERLAY)
     (work / UPLOAD_NAME).write_bytes(hostile_xlsx())
     return directory
 
@@ -265,7 +270,7 @@ def _kpi_id(directory, name: str) -> str:
 # (test id, URL path, extra URL parameters, tabs to open one after another, text that must be shown literally)
 PAGES = [
     ("概要", "overview", {}, [], [PLAN, SCRIPT]),
-    ("指標", "indicator", {"kpi": IFRAME}, [], [IFRAME, MARKDOWN, OVERLAY, FORMULA]),
+    ("指標", "indicator", {"kpi": IFRAME}, ["背景・考え方", "所見・今後の方向性"], [IFRAME, MARKDOWN, OVERLAY, FORMULA, COMMENT]),
     ("比較", "compare", {}, [], [ENTITY]),
     ("連携中枢都市圏", "regions", {}, ["政策分野別の設定状況", "圏域別のKPI設定例"], [IMG_ONERROR, ENTITY]),
     ("施策・予算", "initiatives", {}, ["施策一覧", "ロードマップ", "予算", "KGI→KPI→施策", "対応のないKPI・施策"],
