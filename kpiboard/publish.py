@@ -7,6 +7,10 @@ decides. `user_roles` (e-mail addresses) never goes out; a store's `kpi_comments
 rows and without `author`. The verdicts (`kpi_status`) are the rows of queries/evaluate.sql, nothing judged here.
 Every table is read from one snapshot, so the files agree with each other. Values are written as stored: the
 formula guard of the Excel exports (a leading ') would change them for the machines this package is for.
+
+Nothing is read into Python: DuckDB writes every file itself (COPY … TO) from the snapshot, table by table, within
+the server's memory limit, so the national data (64 million observations, 1.8 million KPIs) goes out as a small
+store does. The rows are in the order the store's tables are read in (schema.conform's: `sort_by`, ties as stored).
 """
 from __future__ import annotations
 
@@ -16,12 +20,14 @@ import os
 import shutil
 import tempfile
 import zipfile
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
-from . import db, status, store
+from . import db, schema, status, store
 from .settings import SETTINGS
 
 
@@ -273,23 +279,64 @@ def describe(table: str, column: str) -> str:
     return text
 
 
-def _field_type(dtype) -> str:
-    if dtype == pl.Boolean:
+# ---------------------------------------------------------------- the tables as DuckDB writes them
+#
+# Nothing of a table passes through Python: each is a SELECT on the snapshot that DuckDB writes itself (COPY … TO),
+# in this process's DuckDB with the server's memory limit (store.new_connection: KPIBOARD_DUCKDB_MEMORY, spilling
+# to its own temporary directory). Insertion order stays preserved (the stored order is the published one when it
+# is already the table's), an ORDER BY only where it is not. The national data (64 million observations) went out
+# in 2.5 minutes at a peak RSS of 1.7 GB with the 1GB default, 1.1 GB with 500MB (scripts/bench_publish.py).
+
+BOM = b"\xef\xbb\xbf"
+# RFC 4180 as the package's dialect says: a field is quoted only when it must be (a delimiter, quote or line break
+# in it; DuckDB also quotes a text holding "#", and the empty text as "", so it stays apart from NULL, written as
+# nothing), booleans true/false, floats as their shortest round-trip text.
+CSV_OPTIONS = "FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', ESCAPE '\"', NULL '', NEW_LINE '\r\n'"
+JSON_OPTIONS = "FORMAT json, ARRAY true"  # one array of objects (DuckDB writes one object a line)
+CHECK_ROWS = 100_000  # rows per batch when checking a table's stored order (a million held 0.3 GB more)
+COPY_BUFFER = 4 << 20  # the CSV's bytes are moved behind its BOM this many at a time
+
+_INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
+                  "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"}
+_FLOAT_TYPES = {"FLOAT", "DOUBLE"}
+
+
+def _field_type(sql_type: str) -> str:
+    """A column's DuckDB type as a Table Schema type (a column of another type is written as text)."""
+    if sql_type == "BOOLEAN":
         return "boolean"
-    if dtype.is_integer():
+    if sql_type in _INTEGER_TYPES:
         return "integer"
-    if dtype.is_float():
+    if sql_type in _FLOAT_TYPES:
         return "number"
     return "string"
 
 
-def _plain(frame: pl.DataFrame) -> pl.DataFrame:
-    """Columns as the four Table Schema types: anything else (a timestamp) as its text."""
-    return frame.with_columns(pl.col(c).cast(pl.String) for c, t in frame.schema.items()
-                              if t != pl.Boolean and not t.is_numeric() and t != pl.String)
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
-# ---------------------------------------------------------------- reading
+def _names(columns) -> str:
+    return ", ".join(f'"{c}"' for c in columns)
+
+
+@dataclass
+class _Table:
+    """One published table: the SELECT that gives its rows in the package's order, and its columns."""
+    name: str
+    sql: str
+    params: dict = field(default_factory=dict)
+    fields: list[tuple[str, str]] = field(default_factory=list)  # (column, DuckDB type) as written
+    rows: int = 0  # expected, for the progress shares
+
+    def json_sql(self) -> str:
+        """The rows for the JSON: a float that is not finite is null there (JSON has no NaN), as before."""
+        if not any(t in _FLOAT_TYPES for _, t in self.fields):
+            return self.sql
+        listed = ", ".join(f'CASE WHEN isfinite("{c}") THEN "{c}" END AS "{c}"' if t in _FLOAT_TYPES else f'"{c}"'
+                           for c, t in self.fields)
+        return f"SELECT {listed} FROM (\n{self.sql}\n) _rows"
+
 
 def _present(directory, version: int) -> dict[str, set[str]]:
     """The store's tables at that snapshot and their columns."""
@@ -305,36 +352,114 @@ def _present(directory, version: int) -> dict[str, set[str]]:
         cur.close()
 
 
-def _comments(directory, version: int, have: set[str]) -> pl.DataFrame:
+def _in_order(cur, sql: str, keys: list[str]) -> bool:
+    """Whether the rows of `sql` (a table as stored) already come in `keys` order, nulls last: schema.conform's own
+    test, read batch by batch (only the keys, 64 million of them in seconds)."""
+    reader = cur.execute(f"SELECT {_names(keys)} FROM (\n{sql}\n) _keys").to_arrow_reader(CHECK_ROWS)
+    last = None
+    for batch in reader:
+        frame = pl.from_arrow(batch)
+        if last is not None:
+            frame = pl.concat([last, frame])  # the step from one batch to the next counts too
+        order = frame.select(pl.arg_sort_by(keys, nulls_last=True, maintain_order=True)).to_series()
+        if not (order == pl.int_range(frame.height, eager=True, dtype=order.dtype)).all():
+            return False
+        last = frame.tail(1)
+    return True
+
+
+def _stored_table(cur, alias: str, table: str, have: set[str]) -> _Table:
+    """A store table as the schema says it (schema.conform, in SQL): its columns in the schema's order and types (a
+    column the store did not have yet is empty), its rows as stored, or in `sort_by` order (ties as stored) when they
+    are not already."""
+    spec = schema.TABLES[table]
+    listed = ", ".join(f'CAST({_names([c]) if c in have else "NULL"} AS {store._sql_type(t)}) AS "{c}"'
+                       for c, t in spec["columns"].items())
+    sql = f'SELECT {listed} FROM {alias}."{table}"'
+    keys = spec["sort_by"]
+    if keys and not _in_order(cur, sql, keys):
+        # a stable sort: the rows DuckLake numbered first (rowid, the order they are stored in) come first
+        sql += " ORDER BY " + ", ".join(f'"{k}" NULLS LAST' for k in keys) + ", rowid"
+    count = cur.execute(f'SELECT count(*) FROM {alias}."{table}"').fetchone()[0]
+    return _Table(table, sql, rows=int(count))
+
+
+def _comments_table(cur, alias: str, have: set[str]) -> _Table:
     """The public rows of a store's kpi_comments, in the public columns."""
-    alias = store.attached(store.location(directory), version=version)
-    listed = ", ".join(f'"{c}"' for c in COMMENT_COLUMNS if c in have)
-    order = ", ".join(f'"{c}"' for c in ("kpi_id", "fiscal_year", "kind", "written_at") if c in have)
-    cur = store.cursor()
-    try:
-        # internal NULL is not known to be public: only an explicit false goes out
-        return cur.execute(f'SELECT {listed} FROM {alias}."{COMMENTS_TABLE}" WHERE internal = false'
-                           + (f" ORDER BY {order}" if order else "")).pl()
-    finally:
-        cur.close()
+    listed = _names(c for c in COMMENT_COLUMNS if c in have)
+    order = _names(c for c in ("kpi_id", "fiscal_year", "kind", "written_at") if c in have)
+    # internal NULL is not known to be public: only an explicit false goes out
+    where = f'FROM {alias}."{COMMENTS_TABLE}" WHERE internal = false'
+    count = cur.execute(f"SELECT count(*) {where}").fetchone()[0]
+    return _Table(COMMENTS_TABLE, f"SELECT {listed} {where}" + (f" ORDER BY {order}" if order else ""), rows=int(count))
 
 
-def read_package(directory=None, version=None) -> tuple[dict[str, pl.DataFrame], int]:
-    """The published tables ({name: frame}, in package order) from one snapshot (the newest unless `version`);
-    a table the store does not have is left out."""
+def _status_table(cur, database: db.Database, kpis: int) -> _Table:
+    """The verdicts: evaluate's rows at every default (the kept verdicts when they are those, db.statement)."""
+    sql, params = db.statement("evaluate", database, cur)
+    return _Table(STATUS_TABLE, sql, params, rows=kpis)
+
+
+def _typed(cur, table: _Table) -> _Table:
+    """The table's columns and DuckDB types; a column of none of the four Table Schema types is written as its text
+    (a timestamp), a decimal as a double."""
+    described = [(r[0], r[1]) for r in cur.execute(f"DESCRIBE SELECT * FROM (\n{table.sql}\n) _rows",
+                                                    table.params or None).fetchall()]
+    if all(t == "VARCHAR" or _field_type(t) != "string" for _, t in described):
+        table.fields = described
+        return table
+    listed, fields = [], []
+    for column, sql_type in described:
+        cast = "DOUBLE" if sql_type.startswith("DECIMAL") else "VARCHAR"
+        if sql_type != "VARCHAR" and _field_type(sql_type) == "string":
+            listed.append(f'CAST("{column}" AS {cast}) AS "{column}"')
+            fields.append((column, cast))
+        else:
+            listed.append(f'"{column}"')
+            fields.append((column, sql_type))
+    table.sql, table.fields = f"SELECT {', '.join(listed)} FROM (\n{table.sql}\n) _rows", fields
+    return table
+
+
+def _snapshot(directory, version) -> tuple[Path, int]:
     directory = Path(directory) if directory else store.data_dir()
     if not store.exists(directory):
         raise PublishError(f"データディレクトリ {directory} にデータがありません（KPIBOARD_DATA_DIR を確認してください）")
     version = int(version) if version not in (None, "") else int(store.data_version(directory))
     if not version:
         raise PublishError(f"データディレクトリ {directory} にデータがありません")
-    present = _present(directory, version)
-    tables = store.read_tables(directory, [t for t in PUBLISHED if t in present], version=version)
-    with db.Database(directory, version=version) as database:
-        tables[STATUS_TABLE] = database.query("evaluate")  # the verdicts as evaluate.sql gives them, all defaults
+    return directory, version
+
+
+def _tables(cur, database: db.Database, alias: str, present: dict[str, set[str]]) -> list[_Table]:
+    """The published tables of the snapshot, in package order; a table the store does not have is left out."""
+    tables = [_stored_table(cur, alias, t, present[t]) for t in PUBLISHED if t in present]
+    kpis = next((t.rows for t in tables if t.name == "kpis"), 0)
+    tables.append(_status_table(cur, database, kpis))
     if "internal" in present.get(COMMENTS_TABLE, set()):  # without it the public rows cannot be told: none go out
-        tables[COMMENTS_TABLE] = _comments(directory, version, present[COMMENTS_TABLE])
-    return {name: _plain(frame) for name, frame in tables.items()}, version
+        tables.append(_comments_table(cur, alias, present[COMMENTS_TABLE]))
+    return [_typed(cur, t) for t in tables]
+
+
+def _small_rows(cur, table: _Table | None, limit: int | None = None) -> list[dict]:
+    """A small table's rows as dicts (the dataset's row, the sources for the descriptor)."""
+    if table is None:
+        return []
+    result = cur.execute(f"SELECT * FROM (\n{table.sql}\n) _rows" + (f" LIMIT {int(limit)}" if limit else ""),
+                         table.params or None)
+    names = [d[0] for d in result.description]
+    return [dict(zip(names, row)) for row in result.fetchall()]
+
+
+def _synthetic(cur, tables: list[_Table]) -> bool:
+    """Whether any published row is synthetic (the dataset's own row first: one row answers for a synthetic set)."""
+    for table in tables:
+        if any(c == "synthetic" for c, _ in table.fields):
+            found = cur.execute(f'SELECT bool_or("synthetic") FROM (\n{table.sql}\n) _rows',
+                                table.params or None).fetchone()[0]
+            if found:
+                return True
+    return False
 
 
 def package_rows(directory=None, version=None) -> int:
@@ -349,9 +474,8 @@ def package_rows(directory=None, version=None) -> int:
 
 # ---------------------------------------------------------------- the descriptor
 
-def _schema(table: str, frame: pl.DataFrame, published) -> dict:
-    out = {"fields": [{"name": c, "type": _field_type(t), "description": describe(table, c)}
-                      for c, t in frame.schema.items()]}
+def _schema(table: str, fields: list[tuple[str, str]], published) -> dict:
+    out = {"fields": [{"name": c, "type": _field_type(t), "description": describe(table, c)} for c, t in fields]}
     if table in PRIMARY_KEYS:
         out["primaryKey"] = PRIMARY_KEYS[table]
     keys = [{"fields": column, "reference": {"resource": target, "fields": column}}
@@ -361,13 +485,12 @@ def _schema(table: str, frame: pl.DataFrame, published) -> dict:
     return out
 
 
-def _synthetic(tables: dict[str, pl.DataFrame]) -> bool:
-    return any(frame["synthetic"].any() for frame in tables.values() if "synthetic" in frame.columns)
-
-
-def descriptor(tables: dict[str, pl.DataFrame], version: int, created: datetime | None = None) -> dict:
+def descriptor(fields: dict[str, list[tuple[str, str]]], version: int, *, dataset: dict | None = None,
+               sources: list[dict] = (), synthetic: bool = False, created: datetime | None = None) -> dict:
+    """datapackage.json: `fields` {table: [(column, DuckDB type)]} in package order, the dataset's row, the sources'
+    rows and whether any row is synthetic."""
     publisher = os.environ.get("KPIBOARD_PUBLISHER", "").strip() or PUBLISHER
-    dataset = tables["dataset"].row(0, named=True) if tables.get("dataset", pl.DataFrame()).height else {}
+    dataset = dataset or {}
     on, mostly, slightly = SETTINGS.default_bands()
     about = [f"KPI board に登録された計画・KPI・値・施策と、その進捗判定（kpi_status）の公開データです"
              f"（データの版 {version}）。",
@@ -376,15 +499,15 @@ def descriptor(tables: dict[str, pl.DataFrame], version: int, created: datetime 
     if dataset.get("name"):
         about.append(f"データセット: {dataset['name']}" + (f"（{dataset['data_as_of']} 時点）" if dataset.get("data_as_of") else "")
                      + "。")
-    if _synthetic(tables):
+    if synthetic:
         about.append(SYNTHETIC_NOTE)
     resources = []
-    for name, frame in tables.items():
+    for name, columns in fields.items():
         resource = {"name": name, "path": f"{name}.csv", "title": TITLES[name], "profile": "tabular-data-resource",
                     "format": "csv", "mediatype": "text/csv", "encoding": "utf-8-sig",
                     "dialect": {"delimiter": ",", "lineTerminator": "\r\n", "quoteChar": '"', "doubleQuote": True,
                                 "header": True},
-                    "schema": _schema(name, frame, tables)}
+                    "schema": _schema(name, columns, fields)}
         if name == STATUS_TABLE:
             resource["description"] = (f"{status.method_explanation('expected')} 評価年度は KPI ごとに実績のある最新の年度、"
                                        f"判定基準は {on:g}・{mostly:g}・{slightly:g}（既定）。")
@@ -397,8 +520,8 @@ def descriptor(tables: dict[str, pl.DataFrame], version: int, created: datetime 
         "created": (created or datetime.now(store.JST)).isoformat(timespec="seconds"),
         "contributors": [{"title": publisher, "role": "publisher"}],
         "licenses": [LICENSE],
-        "sources": [{"title": row["title"] or row["source_id"], **({"path": row["url"]} if row["url"] else {})}
-                    for row in tables.get("sources", pl.DataFrame()).iter_rows(named=True)],
+        "sources": [{"title": row.get("title") or row.get("source_id"), **({"path": row["url"]} if row.get("url") else {})}
+                    for row in sources],
         "resources": resources,
     }
 
@@ -412,41 +535,78 @@ def _check_target(out: Path) -> None:
         raise PublishError(f"出力先 {out} は空のフォルダではありません（空のフォルダか、まだないフォルダを指定してください）")
 
 
-def publish(out_dir, directory=None, version=None) -> dict:
+def _copy(cur, sql: str, params: dict, target: Path, options: str) -> int:
+    """DuckDB writes the rows of `sql` into `target`; returns how many."""
+    return int(cur.execute(f"COPY (\n{sql}\n) TO {_literal(str(target))} ({options})", params or None).fetchone()[0])
+
+
+def _write_table(cur, table: _Table, work: Path) -> int:
+    """The table's CSV (the BOM, then DuckDB's CSV moved behind it, never whole in memory) and JSON."""
+    part = work / f".{table.name}.csv.part"
+    rows = _copy(cur, table.sql, table.params, part, CSV_OPTIONS)
+    with open(work / f"{table.name}.csv", "wb") as target, open(part, "rb") as source:
+        target.write(BOM)
+        shutil.copyfileobj(source, target, COPY_BUFFER)
+    part.unlink()
+    json_rows = _copy(cur, table.json_sql(), table.params, work / f"{table.name}.json", JSON_OPTIONS)
+    if json_rows != rows:  # one snapshot, one query: cannot differ, but a package whose files disagree never goes out
+        raise PublishError(f"表 {table.name} の CSV（{rows} 行）と JSON（{json_rows} 行）が一致しません")
+    return rows
+
+
+def publish(out_dir, directory=None, version=None, progress=None) -> dict:
     """Write the package into `out_dir` (a new or empty folder): every file is written into a sibling temporary
-    folder first and that is renamed into place, so `out_dir` holds a whole package or nothing.
-    Returns {"path": out_dir, "tables": {table: rows}}."""
+    folder first and that is renamed into place, so `out_dir` holds a whole package or nothing. Every table is read
+    from one snapshot (the newest unless `version`) and written by DuckDB, table by table.
+    `progress(share, message)`, if given, is called as each table is written (share 0–1 of the rows, message
+    「table: N 行」). Returns {"path": out_dir, "tables": {table: rows}}."""
     out = Path(out_dir).expanduser().resolve()
     _check_target(out)
-    tables, version = read_package(directory, version)
-    package = descriptor(tables, version)
+    directory, version = _snapshot(directory, version)
+    present = _present(directory, version)
+    alias = store.attached(store.location(directory), version=version)
+    database = db.Database(directory, version=version)
+    cur = database.cursor()  # the snapshot's tables by name too (evaluate.sql reads them so)
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-        work.chmod(0o755)  # mkdtemp's folder is the owner's alone; a published folder is for everyone to read
-    except OSError as e:
-        raise PublishError(f"出力先 {out} に書き込めません（{e.strerror or e}）") from None
-    try:
-        for name, frame in tables.items():
-            frame.write_csv(work / f"{name}.csv", include_bom=True, line_terminator="\r\n")
-            frame.write_json(work / f"{name}.json")
-        (work / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=1) + "\n",
-                                               encoding="utf-8")
-        _check_target(out)  # again: something may have been written there meanwhile
-        if out.is_dir():
-            out.rmdir()  # rename replaces no folder on every system: the empty one goes first
-        work.rename(out)
-    except OSError as e:
-        shutil.rmtree(work, ignore_errors=True)
-        raise PublishError(f"出力先 {out} に書き込めません（{e.strerror or e}）") from None
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
-    return {"path": out, "tables": {name: frame.height for name, frame in tables.items()}}
+        tables = _tables(cur, database, alias, present)
+        by_name = {t.name: t for t in tables}
+        package = descriptor({t.name: t.fields for t in tables}, version,
+                             dataset=next(iter(_small_rows(cur, by_name.get("dataset"), 1)), None),
+                             sources=_small_rows(cur, by_name.get("sources")), synthetic=_synthetic(cur, tables))
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+            work.chmod(0o755)  # mkdtemp's folder is the owner's alone; a published folder is for everyone to read
+        except OSError as e:
+            raise PublishError(f"出力先 {out} に書き込めません（{e.strerror or e}）") from None
+        try:
+            written: dict[str, int] = {}
+            total, done = sum(t.rows + 1 for t in tables), 0
+            for table in tables:
+                written[table.name] = _write_table(cur, table, work)
+                done += table.rows + 1
+                if progress is not None:
+                    progress(min(done / total, 1.0), f"{table.name}: {written[table.name]} 行")
+            (work / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=1) + "\n",
+                                                   encoding="utf-8")
+            _check_target(out)  # again: something may have been written there meanwhile
+            if out.is_dir():
+                out.rmdir()  # rename replaces no folder on every system: the empty one goes first
+            work.rename(out)
+        except (OSError, duckdb.IOException) as e:
+            shutil.rmtree(work, ignore_errors=True)
+            raise PublishError(f"出力先 {out} に書き込めません（{getattr(e, 'strerror', None) or e}）") from None
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+    finally:
+        cur.close()
+    return {"path": out, "tables": written}
 
 
 def package_zip(directory=None, version=None) -> bytes:
-    """The package as a zip (its files in a folder kpiboard-open-data/), built in a temporary folder."""
+    """The package as a zip (its files in a folder kpiboard-open-data/), built in a temporary folder and held in
+    memory: for a small store (the 出力 page offers it up to views.DOWNLOAD_BUTTON_ROWS observations)."""
     with tempfile.TemporaryDirectory(prefix="kpiboard-publish-") as tmp:
         out = publish(Path(tmp) / PACKAGE_NAME, directory, version)["path"]
         buffer = io.BytesIO()

@@ -231,3 +231,109 @@ def test_the_cli_writes_the_package_and_refuses_a_non_empty_folder(data_dir, tmp
     assert again.returncode == 2
     assert again.stderr.startswith("エラー: ") and "空のフォルダではありません" in again.stderr
     assert cli("publish").returncode == 2  # --out is required
+
+
+def _strict_json(path):
+    """The file as JSON proper: NaN or Infinity (which Python's json reads) is an error."""
+    def refuse(token):
+        raise ValueError(f"not JSON: {token}")
+    return json.loads(path.read_text(encoding="utf-8"), parse_constant=refuse)
+
+
+def test_the_tables_are_written_by_duckdb_not_read_into_python(data_dir, tmp_path, monkeypatch):
+    """At national scale no table fits in memory: publish never reads one into Polars (nor evaluate's rows), and it
+    says how far it got as each table is written."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("a table was read into Python")
+    monkeypatch.setattr(store, "read_tables", refuse)
+    monkeypatch.setattr(db, "run", refuse)  # Database.query and every named query
+    monkeypatch.setattr(pl.DataFrame, "write_csv", refuse)
+    monkeypatch.setattr(pl.DataFrame, "write_json", refuse)
+    seen = []
+    done = publish.publish(tmp_path / "out", data_dir, progress=lambda share, message: seen.append((share, message)))
+    assert [m for _, m in seen] == [f"{name}: {rows} 行" for name, rows in done["tables"].items()]
+    shares = [s for s, _ in seen]
+    assert shares == sorted(shares) and shares[0] > 0 and shares[-1] == 1.0
+    assert done["tables"]["observations"] == 413 and done["tables"][publish.STATUS_TABLE] == 99
+
+
+def test_the_csv_is_rfc_4180_with_crlf_and_the_json_an_array(tmp_path):
+    """Text that needs quotes gets them (and only it), the empty text is "" and NULL nothing, booleans true/false,
+    every record ends in CRLF (a line break inside a value stays as it is, quoted)."""
+    directory = tmp_path / "store"
+    store.copy_data_dir(store.EMBEDDED_DATA_DIR, directory)
+    remark = {"meeting": "会議,第1回", "held_on": "2024-05-01", "member": '委員"A"', "remark": "一行目\n二行目",
+              "theme": "", "note": None, "source": "#出典", "source_id": None, "source_place": " 前に空白"}
+    try:
+        store.write_tables(directory, {"committee_remarks": pl.DataFrame([remark], schema=schema.TABLES[
+            "committee_remarks"]["columns"])})
+        out = tmp_path / "out"
+        publish.publish(out, directory)
+    finally:
+        store.forget(directory)
+    raw = (out / "committee_remarks.csv").read_bytes()
+    header, row = raw[len(BOM):].split(b"\r\n", 1)
+    assert header == b"meeting,held_on,member,remark,theme,note,source,source_id,source_place"
+    assert row.startswith('"会議,第1回",2024-05-01,"委員""A""","一行目\n二行目","",,'.encode()), row
+    assert row.endswith(",, 前に空白\r\n".encode())
+    back = pl.read_csv(out / "committee_remarks.csv", schema=schema.TABLES["committee_remarks"]["columns"])
+    assert back.to_dicts() == [remark]
+    assert _strict_json(out / "committee_remarks.json") == [remark]
+    dataset = (out / "dataset.csv").read_bytes()
+    assert dataset.startswith(BOM + b"name,synthetic,data_as_of,description\r\n") and b",false," in dataset
+    for path in out.glob("*.csv"):  # no bare line feed outside a quoted value
+        assert b"\n" not in re.sub(rb'"(?:[^"]|"")*"', b"", path.read_bytes()).replace(b"\r\n", b""), path.name
+
+
+def test_rows_a_write_appended_go_out_in_the_tables_order(tmp_path):
+    """A write appends the rows it changed (DuckLake keeps the rest where they were): the package still lists them
+    in the table's order (sort_by, ties as stored), as the store reads them; a value that is not a number (NaN) is
+    nan in the CSV and null in the JSON (JSON has no NaN)."""
+    directory = tmp_path / "store"
+    store.copy_data_dir(store.EMBEDDED_DATA_DIR, directory)
+    try:
+        observations = store.read_table(directory, "observations")
+        first = pl.int_range(pl.len()) == 0
+        store.write_tables(directory, {"observations": observations.with_columns(
+            pl.when(first).then(float("nan")).otherwise(pl.col("value")).alias("value"))})
+        alias = store.attached(store.location(directory))
+        cur = store.cursor()
+        try:
+            stored = cur.execute(f"SELECT kpi_id, fiscal_year, value_kind FROM {alias}.observations").pl()
+        finally:
+            cur.close()
+        assert not stored.equals(stored.sort(["kpi_id", "fiscal_year", "value_kind"], maintain_order=True))
+        expected = store.read_table(directory, "observations")
+        out = tmp_path / "out"
+        publish.publish(out, directory)
+    finally:
+        store.forget(directory)
+    back = pl.read_csv(out / "observations.csv", schema=expected.schema)
+    assert back.equals(expected) and back["value"].is_nan()[0]
+    rows = _strict_json(out / "observations.json")
+    assert rows[0]["value"] is None and [r["kpi_id"] for r in rows] == expected["kpi_id"].to_list()
+    for name in ("kpi_status", "observations"):
+        _strict_json(out / f"{name}.json")
+
+
+def test_a_column_the_store_does_not_have_goes_out_empty(tmp_path):
+    """A store written before a column was added: the column is published (schema order and type), empty."""
+    directory = tmp_path / "store"
+    store.copy_data_dir(store.EMBEDDED_DATA_DIR, directory)
+    try:
+        alias = store.attached(store.location(directory))
+        cur = store.cursor()
+        try:
+            cur.execute(f"ALTER TABLE {alias}.observations DROP COLUMN part")
+        finally:
+            cur.close()
+        done = publish.publish(tmp_path / "out", directory)
+    finally:
+        store.forget(directory)
+    columns = schema.TABLES["observations"]["columns"]
+    back = pl.read_csv(tmp_path / "out" / "observations.csv", schema=columns)
+    assert back.columns == list(columns) and back["part"].null_count() == back.height == done["tables"]["observations"]
+    descriptor = json.loads((tmp_path / "out" / "datapackage.json").read_text(encoding="utf-8"))
+    fields = next(r for r in descriptor["resources"] if r["name"] == "observations")["schema"]["fields"]
+    assert next(f for f in fields if f["name"] == "part")["type"] == "integer"
+    assert _valid(tmp_path / "out" / "datapackage.json")
