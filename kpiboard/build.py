@@ -272,10 +272,6 @@ def build_tables(sources: Path = SOURCES_DIR) -> dict[str, pl.DataFrame]:
     return tables
 
 
-def _fiscal_year_of(day: date) -> int:
-    return day.year if day.month >= 4 else day.year - 1
-
-
 def _series(b: _Builder, entity_ids: set[str]) -> list[dict]:
     """reference_series rows: a published figure per entity × indicator × date, parsed from its text."""
     rows, seen = [], set()
@@ -295,8 +291,8 @@ def _series(b: _Builder, entity_ids: set[str]) -> list[dict]:
             except ValueError:
                 b.err(f, n, "as_of", f"「{r['as_of']}」はありえない日付です")
         fy = b.integer(f, n, r, "fiscal_year")
-        if day and fy is not None and fy != _fiscal_year_of(day):
-            b.err(f, n, "fiscal_year", f"年度 {fy} は日付 {r['as_of']} の年度（{_fiscal_year_of(day)}年度、4月～翌年3月）と一致しません")
+        if day and fy is not None and fy != fiscal_year_of(day):
+            b.err(f, n, "fiscal_year", f"年度 {fy} は日付 {r['as_of']} の年度（{fiscal_year_of(day)}年度、4月～翌年3月）と一致しません")
         elif day and fy is None:
             b.err(f, n, "fiscal_year", "年度がありません")
         v = b.value(f, n, r)

@@ -23,6 +23,7 @@ import polars as pl
 
 from . import citations, comments, comparison, schema, search, status, trajectory, tree
 from . import format as fmt
+from .eras import fiscal_year_of
 from .parsing import format_value
 from .charts.initiatives import budget_segments
 
@@ -317,8 +318,7 @@ def comment_years(kpi: dict, observations: pl.DataFrame, written: pl.DataFrame) 
     years = set(observations["fiscal_year"].drop_nulls().to_list()) | set(written["fiscal_year"].drop_nulls().to_list())
     if kpi.get("eval_fy") is not None:
         years.add(kpi["eval_fy"])
-    today = datetime.date.today()
-    current_fy = today.year if today.month >= 4 else today.year - 1
+    current_fy = fiscal_year_of(datetime.date.today())
     start = min(years) if years else current_fy
     years |= set(range(start, current_fy + 1))
     return sorted((y for y in years if y <= max(current_fy, kpi.get("eval_fy") or current_fy)), reverse=True)

@@ -5,6 +5,7 @@ from datetime import date
 import streamlit as st
 
 from kpiboard import auth, entry, importer, status, store, ui, views
+from kpiboard.eras import fiscal_year_of
 
 LOCAL_USER = auth.LOCAL_USER
 SAVE = ":material/save:"
@@ -20,11 +21,6 @@ if ui.filters().as_of:
     st.stop()
 
 
-def current_fiscal_year() -> int:
-    today = date.today()
-    return today.year if today.month >= 4 else today.year - 1
-
-
 with ui.filter_bar():
     c1, c2, c3, c4 = st.columns([2, 4, 2, 2])
     entity = ui.entity_picker(container=c1)
@@ -34,7 +30,7 @@ with ui.filter_bar():
         st.stop()
     plan_id = plan["plan_id"]
     observations = ui.run("data_observations", plan=plan_id)
-    now_fy = current_fiscal_year()
+    now_fy = fiscal_year_of(date.today())
     years = entry.fiscal_years(observations["fiscal_year"].to_list(),
                                (plan["period_start_fy"], plan["period_end_fy"]), now_fy)
     year = ui.year_choice("入力する年度", years, key="entry_year", index=years.index(entry.default_year(years, now_fy)),
