@@ -14,6 +14,7 @@ store does. The rows are in the order the store's tables are read in (schema.con
 """
 from __future__ import annotations
 
+import codecs
 import io
 import json
 import os
@@ -287,7 +288,6 @@ def describe(table: str, column: str) -> str:
 # is already the table's), an ORDER BY only where it is not. The national data (64 million observations) went out
 # in 2.5 minutes at a peak RSS of 1.7 GB with the 1GB default, 1.1 GB with 500MB (scripts/bench_publish.py).
 
-BOM = b"\xef\xbb\xbf"
 # RFC 4180 as the package's dialect says: a field is quoted only when it must be (a delimiter, quote or line break
 # in it; DuckDB also quotes a text holding "#", and the empty text as "", so it stays apart from NULL, written as
 # nothing), booleans true/false, floats as their shortest round-trip text.
@@ -545,7 +545,7 @@ def _write_table(cur, table: _Table, work: Path) -> int:
     part = work / f".{table.name}.csv.part"
     rows = _copy(cur, table.sql, table.params, part, CSV_OPTIONS)
     with open(work / f"{table.name}.csv", "wb") as target, open(part, "rb") as source:
-        target.write(BOM)
+        target.write(codecs.BOM_UTF8)
         shutil.copyfileobj(source, target, COPY_BUFFER)
     part.unlink()
     json_rows = _copy(cur, table.json_sql(), table.params, work / f"{table.name}.json", JSON_OPTIONS)

@@ -158,20 +158,26 @@ def test_private_rows_and_columns_never_go_out(tmp_path):
     assert _valid(out / "datapackage.json")
 
 
-def test_a_table_the_store_does_not_have_is_left_out(tmp_path):
+def _publish_older_store(tmp_path, *statements) -> dict:
+    """publish() of a copy of the embedded store changed first by `statements` (`{alias}` is the store's)."""
     directory = tmp_path / "store"
     store.copy_data_dir(store.EMBEDDED_DATA_DIR, directory)
     try:
         alias = store.attached(store.location(directory))
         cur = store.cursor()
         try:
-            for table in ("policy_categories", "initiatives"):  # a store older than the tables
-                cur.execute(f"DROP TABLE {alias}.{table}")
+            for statement in statements:
+                cur.execute(statement.format(alias=alias))
         finally:
             cur.close()
-        done = publish.publish(tmp_path / "out", directory)
+        return publish.publish(tmp_path / "out", directory)
     finally:
         store.forget(directory)
+
+
+def test_a_table_the_store_does_not_have_is_left_out(tmp_path):
+    # a store older than the tables
+    done = _publish_older_store(tmp_path, "DROP TABLE {alias}.policy_categories", "DROP TABLE {alias}.initiatives")
     assert "policy_categories" not in done["tables"] and not (tmp_path / "out" / "policy_categories.csv").exists()
     descriptor = json.loads((tmp_path / "out" / "datapackage.json").read_text(encoding="utf-8"))
     roadmap = next(r for r in descriptor["resources"] if r["name"] == "initiative_roadmap")
@@ -318,18 +324,7 @@ def test_rows_a_write_appended_go_out_in_the_tables_order(tmp_path):
 
 def test_a_column_the_store_does_not_have_goes_out_empty(tmp_path):
     """A store written before a column was added: the column is published (schema order and type), empty."""
-    directory = tmp_path / "store"
-    store.copy_data_dir(store.EMBEDDED_DATA_DIR, directory)
-    try:
-        alias = store.attached(store.location(directory))
-        cur = store.cursor()
-        try:
-            cur.execute(f"ALTER TABLE {alias}.observations DROP COLUMN part")
-        finally:
-            cur.close()
-        done = publish.publish(tmp_path / "out", directory)
-    finally:
-        store.forget(directory)
+    done = _publish_older_store(tmp_path, "ALTER TABLE {alias}.observations DROP COLUMN part")
     columns = schema.TABLES["observations"]["columns"]
     back = pl.read_csv(tmp_path / "out" / "observations.csv", schema=columns)
     assert back.columns == list(columns) and back["part"].null_count() == back.height == done["tables"]["observations"]
